@@ -66,8 +66,13 @@ public final class Main implements Runnable {
         try {
             return commandLine.execute(args);
         } catch (LinkageError e) {
-            // picocli passes Errors through; the likeliest is the Vector API module left out.
+            // picocli rethrows Errors; the likeliest is the Vector API module left out.
             err.println(OneLineErrors.linkageMessage(e));
+            err.flush();
+            return EXIT_FAILURE;
+        } catch (OutOfMemoryError e) {
+            err.println("error: out of memory (" + OneLineErrors.oneLine(e.getMessage(), e) + "): give the JVM more"
+                    + " with -Xmx, e.g. SMYRF4J_JAVA_OPTS=-Xmx16g scripts/smyrf4j ...");
             err.flush();
             return EXIT_FAILURE;
         } finally {

@@ -14,8 +14,9 @@ import org.smyrf4j.AttentionShape;
  * <p>Token i of batch row b has topic t(i), drawn per run of {@link #MEAN_RUN} tokens on
  * average (topics come in segments, like sentences). With c_t ~ N(0, I_d) and
  * u_t ~ N(0, I_dv): {@code q_i = c_t + NOISE * n}, {@code k_i = c_t + NOISE * n'},
- * {@code v_i = u_t + n''}, n ~ N(0, I). At scale 1/sqrt(d) a same-topic logit is about
- * sqrt(d) = 8 for d = 64, another topic's about N(0, 1).
+ * {@code v_i = u_t + VALUE_NOISE * n''}, n ~ N(0, I). At scale 1/sqrt(d) a same-topic logit is
+ * about sqrt(d) = 8 for d = 64, another topic's about N(0, 1). SMYRF's error against dense is
+ * then mostly value noise averaged over a cluster's keys instead of the whole topic's.
  */
 final class SyntheticSequence {
 
@@ -25,6 +26,8 @@ final class SyntheticSequence {
     static final int MEAN_RUN = 64;
     /** Noise on queries and keys around their topic's direction. */
     static final double NOISE = 0.5;
+    /** Noise on values around their topic's value. */
+    static final double VALUE_NOISE = 0.5;
 
     private SyntheticSequence() {
     }
@@ -51,7 +54,7 @@ final class SyntheticSequence {
                 }
                 int vRow = (b * tokens + i) * valueDim;
                 for (int c = 0; c < valueDim; c++) {
-                    v[vRow + c] = (float) (values[topic][c] + random.nextGaussian());
+                    v[vRow + c] = (float) (values[topic][c] + VALUE_NOISE * random.nextGaussian());
                 }
             }
         }
