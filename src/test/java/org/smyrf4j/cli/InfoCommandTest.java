@@ -17,6 +17,9 @@ class InfoCommandTest {
         String expected;
         if (forced == BackendKind.CPU) {
             expected = "cpu (requested)";
+        } else if (forced == BackendKind.CUDA && !probe.usable()) {
+            // SMYRF4J_BACKEND=cuda without a GPU: info reports it instead of failing.
+            expected = "none: CUDA backend requested but unavailable: " + probe.reason();
         } else if (probe.usable()) {
             expected = "cuda (";
         } else {
