@@ -1,0 +1,111 @@
+package org.smyrf4j.cpu;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.smyrf4j.AttentionConfig;
+import org.smyrf4j.AttentionInputs;
+import org.smyrf4j.AttentionShape;
+import org.smyrf4j.ClusterPlan;
+import org.smyrf4j.Mode;
+
+/**
+ * Timing harness for the CPU engine (not a test). Arguments, all optional:
+ * {@code batch len dim valueDim hashes clusterSize repetitions kernel(vector|scalar) threads mode(smyrf|dense)}.
+ * Defaults to the issue's case B=8, N=16384, d=dv=64, H=4, clusters of 128.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:$(cat cp.txt) \
+ *     org.smyrf4j.cpu.CpuBenchmark 8 16384 64 64 4 128 5
+ * </pre>
+ * Prints the time of every call, the per-stage times of one extra call, the cluster attention
+ * rate in GFLOP/s (2 flops per multiply-add of the logits and of P x V) and the JVM uptime.
+ */
+public final class CpuBenchmark {
+
+    private CpuBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        int batch = intArg(args, 0, 8);
+        int len = intArg(args, 1, 16384);
+        int dim = intArg(args, 2, 64);
+        int valueDim = intArg(args, 3, 64);
+        int hashes = intArg(args, 4, 4);
+        int cluster = intArg(args, 5, 128);
+        int repetitions = intArg(args, 6, 5);
+        String kernelName = args.length > 7 ? args[7] : "vector";
+        int threads = intArg(args, 8, Runtime.getRuntime().availableProcessors());
+        Mode mode = args.length > 9 ? Mode.parse(args[9]) : Mode.SMYRF;
+
+        AttentionShape shape = new AttentionShape(batch, len, len, dim, valueDim);
+        SplittableRandom random = new SplittableRandom(1);
+        AttentionInputs inputs = AttentionInputs.of(shape, uniform(random, shape.queryElements()),
+                uniform(random, shape.keyElements()), uniform(random, shape.valueElements()));
+        AttentionConfig config = AttentionConfig.builder().mode(mode).hashes(hashes).clusterSize(cluster).seed(3)
+                .build();
+        BlockAttention kernel = kernelName.equals("scalar") ? new ScalarBlockAttention() : BlockAttentions.best();
+        double attentionFlops = mode == Mode.DENSE
+                ? 2.0 * batch * len * (double) len * (dim + valueDim)
+                : 2.0 * batch * hashes * len * (double) cluster * (dim + valueDim);
+
+        try (CpuEngine engine = new CpuEngine(threads, kernel)) {
+            System.out.printf(Locale.ROOT, "%s, %s, B=%d N=%d d=%d dv=%d H=%d C=%d%n", engine.description(), mode,
+                    batch, len, dim, valueDim, hashes, cluster);
+            for (int rep = 0; rep < repetitions; rep++) {
+                long t0 = System.nanoTime();
+                engine.attend(config, inputs);
+                double s = (System.nanoTime() - t0) * 1e-9;
+                System.out.printf(Locale.ROOT, "call %d: %.3f s (%.1f GFLOP/s attention-equivalent)%n", rep, s,
+                        attentionFlops / s * 1e-9);
+            }
+            if (mode == Mode.SMYRF) {
+                stages(engine, kernel, config, inputs, threads, attentionFlops);
+            }
+        }
+        System.out.printf(Locale.ROOT, "JVM uptime %.3f s%n",
+                ManagementFactory.getRuntimeMXBean().getUptime() * 1e-3);
+    }
+
+    /** One call stage by stage, on a pool of the same size. */
+    private static void stages(CpuEngine engine, BlockAttention kernel, AttentionConfig config,
+            AttentionInputs inputs, int threads, double attentionFlops) {
+        AttentionShape shape = inputs.shape();
+        int batch = shape.batch();
+        int d = shape.dim();
+        int hashes = config.hashes();
+        ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            long t0 = System.nanoTime();
+            float[][] h = XboxHashing.hash(pool, batch, d, hashes, config.projections(d),
+                    new XboxHashing.Side(inputs.q(), shape.queryLen(), d + 1),
+                    new XboxHashing.Side(inputs.k(), shape.keyLen(), d));
+            long t1 = System.nanoTime();
+            int[][] orders = SortOrder.orders(pool, hashes, batch,
+                    new SortOrder.Side(h[0], shape.queryLen(), plan.paddedQueryLen(), inputs::isQueryValid),
+                    new SortOrder.Side(h[1], shape.keyLen(), plan.paddedKeyLen(), inputs::isKeyValid));
+            long t2 = System.nanoTime();
+            ClusterAttention.Rounds rounds = ClusterAttention.compute(pool, kernel, inputs, plan, hashes,
+                    config.scale(d), orders[0], orders[1]);
+            long t3 = System.nanoTime();
+            RoundCombine.combine(pool, rounds.outputs(), rounds.lse(), hashes, batch * shape.queryLen(),
+                    shape.valueDim());
+            long t4 = System.nanoTime();
+            System.out.printf(Locale.ROOT, "stages: hashing %.3f s, sorting %.3f s, cluster attention %.3f s"
+                    + " (%.1f GFLOP/s), combine %.3f s%n", (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, (t3 - t2) * 1e-9,
+                    attentionFlops / ((t3 - t2) * 1e-9) * 1e-9, (t4 - t3) * 1e-9);
+        }
+    }
+
+    private static float[] uniform(SplittableRandom random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return a;
+    }
+
+    private static int intArg(String[] args, int index, int fallback) {
+        return args.length > index ? Integer.parseInt(args[index]) : fallback;
+    }
+}
