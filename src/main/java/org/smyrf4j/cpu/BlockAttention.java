@@ -104,6 +104,19 @@ abstract class BlockAttention {
      */
     abstract void accumulate(BlockScratch s, float[] v, int[] keyRows, int from, int tileKeys);
 
+    /** Whether the JIT needs a {@link KernelWarmUp} before this kernel runs at full speed. */
+    boolean needsWarmUp() {
+        return false;
+    }
+
+    /**
+     * Calls the kernel's inner loops (the main ones, or the remainder ones) {@code calls} times
+     * on minimal operands so that the JIT compiles them; see {@link KernelWarmUp}. Nothing for
+     * kernels that need no warm-up.
+     */
+    void exerciseTiles(int calls, boolean mainTiles) {
+    }
+
     /** Scales each query's accumulator by its alpha (x * 1 = x, so alpha == 1 is skipped). */
     private static void rescale(BlockScratch s) {
         int dv = s.valueDim;

@@ -28,6 +28,10 @@ import org.smyrf4j.SmyrfTrace;
  * written to perform the same float operations in the same order per query and give the same
  * bits today; the contract is only that they may differ in the last bits.
  *
+ * <p>The vector kernel is slow until the JIT has compiled it; the constructor therefore starts
+ * a short warm-up ({@link KernelWarmUp}, about a second of one thread on a cold JVM) on one
+ * worker, so that it overlaps with what the caller does before the first call.
+ *
  * <p>Thread-safe: concurrent calls share the pool and give exactly the results of sequential
  * calls, since every stage has a fixed decomposition and each output is written by one item.
  * Memory: O(H B (N d + N dv)) for the round outputs; never anything of size Nq x Nk.
@@ -56,6 +60,11 @@ public final class CpuEngine implements AttentionBackend {
     CpuEngine(int threads, BlockAttention kernel) {
         this.pool = new WorkerPool(threads);
         this.kernel = Objects.requireNonNull(kernel, "kernel");
+        if (kernel.needsWarmUp()) {
+            // Overlaps the JIT's warm-up of the vector kernel with whatever the caller does
+            // next (loading inputs, hashing); see KernelWarmUp. Stops early on close().
+            pool.startInBackground(() -> KernelWarmUp.run(kernel, () -> closed));
+        }
     }
 
     @Override

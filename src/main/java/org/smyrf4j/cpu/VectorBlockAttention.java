@@ -38,6 +38,50 @@ final class VectorBlockAttention extends BlockAttention {
         return "vector-" + F.vectorBitSize() + "bit";
     }
 
+    // ------------------------------------------------------------------ warm-up
+
+    @Override
+    boolean needsWarmUp() {
+        return true;
+    }
+
+    /**
+     * Calls register tiles {@code calls} times on minimal operands (2 dimensions, 2 keys): the
+     * invocation counts that get them compiled, for a small fraction of the work of real blocks
+     * (see {@link KernelWarmUp}). The main tiles first, so that they are queued for the
+     * compiler first; then the remainder tiles.
+     */
+    @Override
+    void exerciseTiles(int calls, boolean mainTiles) {
+        final int width = 4 * L;
+        final int d = 2;
+        final int dv = 5 * L + 1;
+        final int keys = 4;
+        float[] qt = KernelWarmUp.pattern(d * width, 0.25f);
+        float[] k = KernelWarmUp.pattern(keys * d, -0.5f);
+        float[] v = KernelWarmUp.pattern(keys * dv, 1f);
+        int[] rows = {3, 2, 1, 0};
+        float[] tile = new float[keys * width];
+        float[] acc = new float[4 * dv];
+        float[] max = new float[width];
+        float[] sum = new float[width];
+        float[] alpha = new float[width];
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        for (int n = 0; n < calls; n++) {
+            if (mainTiles) {
+                logits4x4(qt, 0, width, d, k, 0, d, 2 * d, 3 * d, 0.5f, tile, 0);
+                softmaxColumns(tile, width, 2, 0, max, sum, alpha);
+                pv4x4(tile, width, 0, v, rows, 0, 2, dv, 0, acc, 0);
+            } else {
+                logits4x1(qt, 0, width, d, k, 0, d, 2 * d, 3 * d, 0.5f, tile, 0);
+                logits1x1(qt, 0, width, d, k, 0, 0.5f, tile, 0);
+                pv4x1(tile, width, 0, v, rows, 0, 2, dv, 4 * L, acc, 4 * L);
+                pv1x1(tile, width, 0, v, rows, 0, 2, dv, 0, acc, 0);
+                scalarColumns(tile, width, 0, v, rows, 0, 2, dv, 5 * L, acc);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ logits
 
     @Override

@@ -40,6 +40,14 @@ final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * Starts a task on one worker without waiting for it (the kernel warm-up). Stages started
+     * meanwhile run on the other workers and on this one once the task ends.
+     */
+    void startInBackground(Runnable task) {
+        pool.execute(task);
+    }
+
     /** Runs {@code item} for every index in [0, items), at most {@link #threads()} at a time. */
     <S> void run(int items, Supplier<S> scratch, Item<S> item) {
         if (items <= 0) {

@@ -102,22 +102,35 @@ final class XboxHashing {
     /**
      * Hash values of one token for every round r: {@code h = fma(x[c], A[c*H + r], h)} over c
      * ascending from 0, then {@code h = fma(ext, A[extRow*H + r], h)}, then {@code h + 0f}.
-     * The rounds run interleaved (independent chains) but each keeps exactly that order.
+     * Rounds run four at a time in registers (independent chains, so the FMA latency overlaps),
+     * each keeping exactly that order.
      */
     static void project(float[] x, int offset, int dim, float ext, int extRow, float[] a, int hashes, float[] h) {
-        for (int r = 0; r < hashes; r++) {
-            h[r] = 0f;
-        }
-        for (int c = 0; c < dim; c++) {
-            float xc = x[offset + c];
-            int row = c * hashes;
-            for (int r = 0; r < hashes; r++) {
-                h[r] = Math.fma(xc, a[row + r], h[r]);
+        int r = 0;
+        for (; r + 4 <= hashes; r += 4) {
+            float h0 = 0f;
+            float h1 = 0f;
+            float h2 = 0f;
+            float h3 = 0f;
+            for (int c = 0, row = r; c < dim; c++, row += hashes) {
+                float xc = x[offset + c];
+                h0 = Math.fma(xc, a[row], h0);
+                h1 = Math.fma(xc, a[row + 1], h1);
+                h2 = Math.fma(xc, a[row + 2], h2);
+                h3 = Math.fma(xc, a[row + 3], h3);
             }
+            int row = extRow * hashes + r;
+            h[r] = Math.fma(ext, a[row], h0) + 0f;
+            h[r + 1] = Math.fma(ext, a[row + 1], h1) + 0f;
+            h[r + 2] = Math.fma(ext, a[row + 2], h2) + 0f;
+            h[r + 3] = Math.fma(ext, a[row + 3], h3) + 0f;
         }
-        int row = extRow * hashes;
-        for (int r = 0; r < hashes; r++) {
-            h[r] = Math.fma(ext, a[row + r], h[r]) + 0f;
+        for (; r < hashes; r++) {
+            float h0 = 0f;
+            for (int c = 0, row = r; c < dim; c++, row += hashes) {
+                h0 = Math.fma(x[offset + c], a[row], h0);
+            }
+            h[r] = Math.fma(ext, a[extRow * hashes + r], h0) + 0f;
         }
     }
 

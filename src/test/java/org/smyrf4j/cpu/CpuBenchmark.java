@@ -38,33 +38,44 @@ public final class CpuBenchmark {
         int threads = intArg(args, 8, Runtime.getRuntime().availableProcessors());
         Mode mode = args.length > 9 ? Mode.parse(args[9]) : Mode.SMYRF;
 
-        AttentionShape shape = new AttentionShape(batch, len, len, dim, valueDim);
-        SplittableRandom random = new SplittableRandom(1);
-        AttentionInputs inputs = AttentionInputs.of(shape, uniform(random, shape.queryElements()),
-                uniform(random, shape.keyElements()), uniform(random, shape.valueElements()));
-        AttentionConfig config = AttentionConfig.builder().mode(mode).hashes(hashes).clusterSize(cluster).seed(3)
-                .build();
         BlockAttention kernel = kernelName.equals("scalar") ? new ScalarBlockAttention() : BlockAttentions.best();
         double attentionFlops = mode == Mode.DENSE
                 ? 2.0 * batch * len * (double) len * (dim + valueDim)
                 : 2.0 * batch * hashes * len * (double) cluster * (dim + valueDim);
-
+        // The engine first, as an application would create it before loading its inputs.
         try (CpuEngine engine = new CpuEngine(threads, kernel)) {
-            System.out.printf(Locale.ROOT, "%s, %s, B=%d N=%d d=%d dv=%d H=%d C=%d%n", engine.description(), mode,
-                    batch, len, dim, valueDim, hashes, cluster);
+            AttentionShape shape = new AttentionShape(batch, len, len, dim, valueDim);
+            SplittableRandom random = new SplittableRandom(1);
+            AttentionInputs inputs = AttentionInputs.of(shape, uniform(random, shape.queryElements()),
+                    uniform(random, shape.keyElements()), uniform(random, shape.valueElements()));
+            AttentionConfig config = AttentionConfig.builder().mode(mode).hashes(hashes).clusterSize(cluster)
+                    .seed(3).build();
+            System.out.printf(Locale.ROOT, "%s, %s, B=%d N=%d d=%d dv=%d H=%d C=%d; inputs ready at JVM uptime"
+                    + " %.3f s, process CPU %.3f s%n", engine.description(), mode, batch, len, dim, valueDim, hashes,
+                    cluster, uptime(), cpuNanos() * 1e-9);
             for (int rep = 0; rep < repetitions; rep++) {
                 long t0 = System.nanoTime();
                 engine.attend(config, inputs);
                 double s = (System.nanoTime() - t0) * 1e-9;
-                System.out.printf(Locale.ROOT, "call %d: %.3f s (%.1f GFLOP/s attention-equivalent)%n", rep, s,
-                        attentionFlops / s * 1e-9);
+                System.out.printf(Locale.ROOT, "call %d: %.3f s (%.1f GFLOP/s attention-equivalent), JVM uptime"
+                        + " %.3f s, process CPU so far %.3f s%n", rep, s, attentionFlops / s * 1e-9, uptime(),
+                        cpuNanos() * 1e-9);
             }
             if (mode == Mode.SMYRF) {
                 stages(engine, kernel, config, inputs, threads, attentionFlops);
             }
         }
-        System.out.printf(Locale.ROOT, "JVM uptime %.3f s%n",
-                ManagementFactory.getRuntimeMXBean().getUptime() * 1e-3);
+        System.out.printf(Locale.ROOT, "JVM uptime %.3f s%n", uptime());
+    }
+
+    /** CPU time of the whole process (all threads, the JIT's included). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double uptime() {
+        return ManagementFactory.getRuntimeMXBean().getUptime() * 1e-3;
     }
 
     /** One call stage by stage, on a pool of the same size. */
@@ -76,24 +87,31 @@ public final class CpuBenchmark {
         int hashes = config.hashes();
         ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
         try (WorkerPool pool = new WorkerPool(threads)) {
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             float[][] h = XboxHashing.hash(pool, batch, d, hashes, config.projections(d),
                     new XboxHashing.Side(inputs.q(), shape.queryLen(), d + 1),
                     new XboxHashing.Side(inputs.k(), shape.keyLen(), d));
             long t1 = System.nanoTime();
+            long c1 = cpuNanos();
             int[][] orders = SortOrder.orders(pool, hashes, batch,
                     new SortOrder.Side(h[0], shape.queryLen(), plan.paddedQueryLen(), inputs::isQueryValid),
                     new SortOrder.Side(h[1], shape.keyLen(), plan.paddedKeyLen(), inputs::isKeyValid));
             long t2 = System.nanoTime();
+            long c2 = cpuNanos();
             ClusterAttention.Rounds rounds = ClusterAttention.compute(pool, kernel, inputs, plan, hashes,
                     config.scale(d), orders[0], orders[1]);
             long t3 = System.nanoTime();
+            long c3 = cpuNanos();
             RoundCombine.combine(pool, rounds.outputs(), rounds.lse(), hashes, batch * shape.queryLen(),
                     shape.valueDim());
             long t4 = System.nanoTime();
+            long c4 = cpuNanos();
             System.out.printf(Locale.ROOT, "stages: hashing %.3f s, sorting %.3f s, cluster attention %.3f s"
                     + " (%.1f GFLOP/s), combine %.3f s%n", (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, (t3 - t2) * 1e-9,
                     attentionFlops / ((t3 - t2) * 1e-9) * 1e-9, (t4 - t3) * 1e-9);
+            System.out.printf(Locale.ROOT, "process CPU: hashing %.3f s, sorting %.3f s, cluster attention %.3f s,"
+                    + " combine %.3f s%n", (c1 - c0) * 1e-9, (c2 - c1) * 1e-9, (c3 - c2) * 1e-9, (c4 - c3) * 1e-9);
         }
     }
 

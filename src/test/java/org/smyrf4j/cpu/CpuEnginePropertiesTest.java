@@ -40,15 +40,21 @@ class CpuEnginePropertiesTest {
     private static final int TRIES = 40;
 
     private static CpuEngine engine;
+    private static CpuEngine singleThread;
+    private static CpuEngine scalarKernel;
 
     @BeforeContainer
     static void open() {
         engine = new CpuEngine();
+        singleThread = new CpuEngine(1);
+        scalarKernel = new CpuEngine(3, new ScalarBlockAttention());
     }
 
     @AfterContainer
     static void close() {
         engine.close();
+        singleThread.close();
+        scalarKernel.close();
     }
 
     @Property(tries = TRIES, seed = "11")
@@ -128,9 +134,10 @@ class CpuEnginePropertiesTest {
                 .clusterSize(cq).seed(seed).build();
         float[] first = engine.attend(config, in);
         BitExact.assertSame(first, engine.attend(config, in), "second call");
-        try (CpuEngine single = new CpuEngine(1); CpuEngine scalar = new CpuEngine(3, new ScalarBlockAttention())) {
-            BitExact.assertSame(first, single.attend(config, in), "one-thread engine");
-            BitExact.assertSame(first, scalar.attend(config, in), "scalar kernel (3 threads)");
+        BitExact.assertSame(first, singleThread.attend(config, in), "one-thread engine");
+        BitExact.assertSame(first, scalarKernel.attend(config, in), "scalar kernel (3 threads)");
+        try (CpuEngine fresh = new CpuEngine()) {
+            BitExact.assertSame(first, fresh.attend(config, in), "a new engine");
         }
     }
 

@@ -67,6 +67,29 @@ class CpuEngineTest {
     }
 
     @Test
+    void clustersWithoutKeysGiveZeroWeight() {
+        // 100 queries in clusters of 16 -> 7 clusters; 5 keys -> 1 per cluster, clusters 5, 6 empty.
+        AttentionInputs in = RandomInputs.of(11, 1, 100, 5, 4, 3);
+        SmyrfTrace t = engine.trace(AttentionConfig.builder().hashes(2).queryClusterSize(16).build(), in);
+        assertEquals(7, t.plan().clusters());
+        int emptyInSomeRound = 0;
+        for (int round = 0; round < 2; round++) {
+            for (int p = 5 * 16; p < 100; p++) {
+                int query = t.queryOrder()[round * 112 + p];
+                assertEquals(Float.NEGATIVE_INFINITY, t.roundLse()[round * 100 + query], "lse of query " + query);
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(0f, t.roundOutputs()[(round * 100 + query) * 3 + c]);
+                }
+                emptyInSomeRound++;
+            }
+        }
+        assertEquals(2 * 20, emptyInSomeRound);
+        for (float x : t.output()) {
+            assertTrue(Float.isFinite(x) && Math.abs(x) <= 1f, "output " + x);
+        }
+    }
+
+    @Test
     void autoModeRunsDenseWhenOneRoundCostsTheFullKeySet() {
         AttentionInputs in = RandomInputs.of(5, 1, 64, 64, 8, 8);
         AttentionConfig auto = AttentionConfig.builder().mode(Mode.AUTO).hashes(4).clusterSize(16).build();

@@ -58,4 +58,26 @@ class XboxHashingTest {
             }
         }
     }
+
+    @Test
+    void everyRoundCountKeepsTheSequentialOrderPerRound() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(41);
+        for (int hashes = 1; hashes <= 9; hashes++) {
+            int dim = 1 + random.nextInt(40);
+            float[] x = RandomInputs.uniform(random, dim, 3f);
+            float[] a = RandomInputs.uniform(random, (dim + 2) * hashes, 1f);
+            float ext = 1.7f;
+            float[] h = new float[hashes];
+            XboxHashing.project(x, 0, dim, ext, dim + 1, a, hashes, h);
+            for (int r = 0; r < hashes; r++) {
+                float expected = 0f;
+                for (int c = 0; c < dim; c++) {
+                    expected = Math.fma(x[c], a[c * hashes + r], expected);
+                }
+                expected = Math.fma(ext, a[(dim + 1) * hashes + r], expected) + 0f;
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(h[r]),
+                        "H=" + hashes + " round " + r + ": expected " + expected + ", got " + h[r]);
+            }
+        }
+    }
 }
