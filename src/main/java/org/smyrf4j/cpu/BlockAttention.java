@@ -74,15 +74,15 @@ abstract class BlockAttention {
             }
             accumulate(s, v, keyRows, from, tileKeys);
         }
+        normalize(s);
         for (int i = 0; i < count; i++) {
-            float total = s.sum[i];
-            for (int c = i * dv, end = c + dv; c < end; c++) {
-                s.acc[c] = s.acc[c] / total;
-            }
             // StrictMath: the same bits on every JVM, interpreted or compiled.
-            s.lse[i] = s.max[i] + (float) StrictMath.log(total);
+            s.lse[i] = s.max[i] + (float) StrictMath.log(s.sum[i]);
         }
     }
+
+    /** {@code acc_i[c] = acc_i[c] / sum_i} for queries i < count (a division, not a reciprocal). */
+    abstract void normalize(BlockScratch s);
 
     /**
      * {@code s.tile[j*width + i] = scale * (q_i . k_j)} for the tile's keys

@@ -17,8 +17,9 @@ import org.smyrf4j.SmyrfTrace;
  * <ol>
  *   <li>{@link XboxHashing}: steps 1-3, hash values (H, B, N) of queries and keys;</li>
  *   <li>{@link SortOrder}: step 4, orders (H, B, N') by (invalid, hash, index);</li>
- *   <li>{@link ClusterAttention}: steps 5-6, per-round outputs and log-sum-exps;</li>
- *   <li>{@link RoundCombine}: step 7;</li>
+ *   <li>{@link ClusterAttention}: steps 5-6, round by round, each query's o_r and lse_r
+ *       handed to</li>
+ *   <li>{@link RoundCombine}: step 7, accumulated online in round order;</li>
  * </ol>
  * or {@link DenseAttention} for exact attention. Orders are bit-exact with the GPU contract
  * (docs/kernels.md); continuous outputs agree with it to float rounding.
@@ -34,7 +35,8 @@ import org.smyrf4j.SmyrfTrace;
  *
  * <p>Thread-safe: concurrent calls share the pool and give exactly the results of sequential
  * calls, since every stage has a fixed decomposition and each output is written by one item.
- * Memory: O(H B (N d + N dv)) for the round outputs; never anything of size Nq x Nk.
+ * Memory: O(B N (d + dv) + H B N) per call (the output, hashes and orders; a trace also keeps
+ * the (H, B, Nq, dv) round outputs); never anything of size Nq x Nk.
  */
 public final class CpuEngine implements AttentionBackend {
 
@@ -92,7 +94,7 @@ public final class CpuEngine implements AttentionBackend {
         if (mode == Mode.DENSE) {
             return DenseAttention.compute(pool, kernel, inputs, config.scale(shape.dim()));
         }
-        return trace(config, inputs).output();
+        return smyrf(config, inputs, false).output();
     }
 
     /**
@@ -105,11 +107,17 @@ public final class CpuEngine implements AttentionBackend {
         requireOpen();
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(inputs, "inputs");
+        return smyrf(config, inputs, true);
+    }
+
+    /** The SMYRF stages; round outputs are kept only for a trace (the same code computes the output). */
+    private SmyrfTrace smyrf(AttentionConfig config, AttentionInputs inputs, boolean keepRounds) {
         AttentionShape shape = inputs.shape();
         int batch = shape.batch();
         int nq = shape.queryLen();
         int nk = shape.keyLen();
         int d = shape.dim();
+        int dv = shape.valueDim();
         int hashes = config.hashes();
         ClusterPlan plan = config.plan(nq, nk);
         float[] projections = config.projections(d);
@@ -120,12 +128,14 @@ public final class CpuEngine implements AttentionBackend {
         int[][] orders = SortOrder.orders(pool, hashes, batch,
                 new SortOrder.Side(hashValues[0], nq, plan.paddedQueryLen(), inputs::isQueryValid),
                 new SortOrder.Side(hashValues[1], nk, plan.paddedKeyLen(), inputs::isKeyValid));
-        ClusterAttention.Rounds rounds = ClusterAttention.compute(pool, kernel, inputs, plan, hashes, scale,
-                orders[0], orders[1]);
-        float[] output = RoundCombine.combine(pool, rounds.outputs(), rounds.lse(), hashes, batch * nq,
-                shape.valueDim());
-        return new SmyrfTrace(plan, hashValues[0], hashValues[1], orders[0], orders[1], rounds.outputs(),
-                rounds.lse(), output);
+        RoundCombine combine = new RoundCombine(batch * nq, dv);
+        float[] roundOutputs = keepRounds ? new float[hashes * batch * nq * dv] : null;
+        float[] roundLse = keepRounds ? new float[hashes * batch * nq] : null;
+        ClusterAttention.compute(pool, kernel, inputs, plan, hashes, scale, orders[0], orders[1], combine,
+                roundOutputs, roundLse);
+        float[] output = combine.finish(pool);
+        return new SmyrfTrace(plan, hashValues[0], hashValues[1], orders[0], orders[1], roundOutputs, roundLse,
+                output);
     }
 
     /** Stops the worker threads; later calls throw IllegalStateException. */

@@ -1,55 +1,80 @@
 package org.smyrf4j.cpu;
 
+import java.util.Arrays;
+
 /**
- * SPEC step 7: the rounds' outputs combined with weights from their log-sum-exps,
+ * SPEC step 7, {@code out(i) = sum_r w_r o_r(i)} with {@code w_r = exp(lse_r - logsumexp_r' lse_r')},
+ * accumulated online as the rounds arrive (round 0 first), so that no (H, B, Nq, dv) buffer of
+ * round outputs is needed. Per query row, with running maximum m, weight sum s, accumulator a:
  * <pre>
- *   m = max_r lse_r(i),  w_r = exp(lse_r(i) - m) / sum_r' exp(lse_r'(i) - m),
- *   out(i) = sum_r w_r o_r(i)        (r ascending, fma)
+ *   round r with lse_r = -inf:   nothing (weight 0)
+ *   first finite round:          m = lse_r, s = 1, a = o_r
+ *   later rounds:                m' = max(m, lse_r), f = exp(m - m'), w = exp(lse_r - m'),
+ *                                s = s*f + w,  a[c] = fma(w, o_r[c], a[c]*f),  m = m'
+ *   at the end:                  out = a / s, or 0 when every round had lse = -inf
  * </pre>
- * which is {@code exp(lse_r - logsumexp_r' lse_r')} without overflow. A query with
- * lse = -infinity in every round gets out = 0. Inputs (H, rows, dv) and (H, rows), output
- * (rows, dv) with rows = B * Nq.
+ * Equal to the SPEC formula up to rounding. Each row receives its rounds in order from one
+ * item at a time (rounds are separate stages), so the result is deterministic.
+ * Shapes: rows = B * Nq, output (rows, dv).
  */
 final class RoundCombine {
 
-    /** Rows per work item. */
-    private static final int CHUNK = 512;
+    private final int valueDim;
+    private final float[] acc;
+    private final float[] max;
+    private final float[] sum;
 
-    private RoundCombine() {
+    RoundCombine(int rows, int valueDim) {
+        this.valueDim = valueDim;
+        this.acc = new float[rows * valueDim];
+        this.max = new float[rows];
+        this.sum = new float[rows];
+        Arrays.fill(max, Float.NEGATIVE_INFINITY);
     }
 
-    static float[] combine(WorkerPool pool, float[] roundOutputs, float[] roundLse, int hashes, int rows, int dv) {
-        float[] out = new float[rows * dv];
-        pool.run(XboxHashing.ceilDiv(rows, CHUNK), () -> new float[hashes], (item, weights) -> {
-            for (int row = item * CHUNK, end = Math.min(rows, row + CHUNK); row < end; row++) {
-                combineRow(roundOutputs, roundLse, hashes, rows, dv, row, weights, out);
+    /** Adds round output {@code o[from .. from+dv)} with log-sum-exp {@code lse} to row {@code row}. */
+    void add(int row, float[] o, int from, float lse) {
+        if (lse == Float.NEGATIVE_INFINITY) {
+            return;
+        }
+        int base = row * valueDim;
+        float m = max[row];
+        if (m == Float.NEGATIVE_INFINITY) {
+            max[row] = lse;
+            sum[row] = 1f;
+            System.arraycopy(o, from, acc, base, valueDim);
+            return;
+        }
+        float newMax = Math.max(m, lse);
+        float f = FastExp.exp(m - newMax);
+        float w = FastExp.exp(lse - newMax);
+        sum[row] = sum[row] * f + w;
+        max[row] = newMax;
+        if (f == 1f) {
+            for (int c = 0; c < valueDim; c++) {
+                acc[base + c] = Math.fma(w, o[from + c], acc[base + c]);
+            }
+        } else {
+            for (int c = 0; c < valueDim; c++) {
+                acc[base + c] = Math.fma(w, o[from + c], acc[base + c] * f);
+            }
+        }
+    }
+
+    /** The output (rows, dv); rows that never received a finite lse stay 0. Call once, at the end. */
+    float[] finish(WorkerPool pool) {
+        int rows = max.length;
+        int chunk = 4096;
+        pool.run(XboxHashing.ceilDiv(rows, chunk), () -> null, (item, unused) -> {
+            for (int row = item * chunk, end = Math.min(rows, row + chunk); row < end; row++) {
+                if (max[row] != Float.NEGATIVE_INFINITY) {
+                    float s = sum[row];
+                    for (int c = row * valueDim, e = c + valueDim; c < e; c++) {
+                        acc[c] = acc[c] / s;
+                    }
+                }
             }
         });
-        return out;
-    }
-
-    private static void combineRow(float[] roundOutputs, float[] roundLse, int hashes, int rows, int dv, int row,
-            float[] weights, float[] out) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int r = 0; r < hashes; r++) {
-            max = Math.max(max, roundLse[r * rows + row]);
-        }
-        if (max == Float.NEGATIVE_INFINITY) {
-            return; // no round saw a valid key: out stays 0
-        }
-        float total = 0f;
-        for (int r = 0; r < hashes; r++) {
-            // StrictMath: the same bits on every JVM, interpreted or compiled.
-            weights[r] = (float) StrictMath.exp(roundLse[r * rows + row] - max);
-            total += weights[r];
-        }
-        int o = row * dv;
-        for (int r = 0; r < hashes; r++) {
-            float w = weights[r] / total;
-            int src = (r * rows + row) * dv;
-            for (int c = 0; c < dv; c++) {
-                out[o + c] = Math.fma(w, roundOutputs[src + c], out[o + c]);
-            }
-        }
+        return acc;
     }
 }

@@ -79,6 +79,18 @@ final class ScalarBlockAttention extends BlockAttention {
     }
 
     @Override
+    void normalize(BlockScratch s) {
+        final int dv = s.valueDim;
+        final float[] acc = s.acc;
+        for (int i = 0; i < s.count; i++) {
+            final float total = s.sum[i];
+            for (int c = i * dv, end = c + dv; c < end; c++) {
+                acc[c] = acc[c] / total;
+            }
+        }
+    }
+
+    @Override
     void accumulate(BlockScratch s, float[] v, int[] keyRows, int from, int tileKeys) {
         final int dv = s.valueDim;
         final int width = s.width;

@@ -78,6 +78,7 @@ final class VectorBlockAttention extends BlockAttention {
                 pv4x1(tile, width, 0, v, rows, 0, 2, dv, 4 * L, acc, 4 * L);
                 pv1x1(tile, width, 0, v, rows, 0, 2, dv, 0, acc, 0);
                 scalarColumns(tile, width, 0, v, rows, 0, 2, dv, 5 * L, acc);
+                divideRow(acc, 0, 5 * L, dv, 3f);
             }
         }
     }
@@ -256,6 +257,29 @@ final class VectorBlockAttention extends BlockAttention {
         IntVector bits = (IntVector) t.reinterpretAsInts();
         FloatVector twoToN = bits.add(FastExp.EXPONENT_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return FloatVector.zero(F).blend(p.mul(twoToN), inRange);
+    }
+
+    // ------------------------------------------------------------------ normalisation
+
+    @Override
+    void normalize(BlockScratch s) {
+        final int dv = s.valueDim;
+        final int vectorCols = dv - dv % L;
+        for (int i = 0; i < s.count; i++) {
+            divideRow(s.acc, i * dv, vectorCols, dv, s.sum[i]);
+        }
+    }
+
+    /** {@code acc[o + c] /= total} for c < dv, lanewise (IEEE division, as the scalar kernel). */
+    private static void divideRow(float[] acc, int o, int vectorCols, int dv, float total) {
+        FloatVector t = FloatVector.broadcast(F, total);
+        int c = 0;
+        for (; c < vectorCols; c += L) {
+            FloatVector.fromArray(F, acc, o + c).div(t).intoArray(acc, o + c);
+        }
+        for (; c < dv; c++) {
+            acc[o + c] = acc[o + c] / total;
+        }
     }
 
     // ------------------------------------------------------------------ P x V
