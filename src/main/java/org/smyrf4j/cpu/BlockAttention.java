@@ -17,10 +17,11 @@ import java.util.Arrays;
  * running sum s, accumulator a; a tile rescales s and a by exp(m_old - m_new)), so no buffer
  * grows with the key count. With no key at all, o_i = 0 and lse_i = -infinity.
  *
- * <p>Subclasses supply the three O(tile) loops. Each fixes the order of every floating-point
- * operation per query (key ascending, fma where written), so {@link ScalarBlockAttention} and
- * {@link VectorBlockAttention} give the same bits; {@code BlockAttentionTest} checks that, and
- * should a future kernel break it the contract only promises agreement in the last bits.
+ * <p>Subclasses supply the loops (logits, softmax, P x V, normalisation). Each fixes the order
+ * of every floating-point operation per query (key ascending, fma where written), so
+ * {@link ScalarBlockAttention} and {@link VectorBlockAttention} give the same bits;
+ * {@code BlockAttentionTest} checks that, and should a future kernel break it the contract
+ * only promises agreement in the last bits.
  * A query's result never depends on the other queries of its block.
  */
 abstract class BlockAttention {

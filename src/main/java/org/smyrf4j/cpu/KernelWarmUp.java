@@ -7,7 +7,7 @@ import java.util.function.BooleanSupplier;
  * loops before real work needs them.
  *
  * <p>Why: Vector API code runs 30-60x slower than compiled in C1 and over 1000x slower in the
- * interpreter (measured on the benchmark block: 68 us compiled, ~4 ms in C1, ~150 ms
+ * interpreter (measured on a small block: 68 us compiled, about 4 ms in C1, about 150 ms
  * interpreted), and a method reaches C2 only after thousands of invocations. Real blocks
  * (d = 64, 128 keys) make each of those early invocations expensive: a cold first call of the
  * issue's case spent seconds there. Tiny blocks reach the same invocation counts for a small

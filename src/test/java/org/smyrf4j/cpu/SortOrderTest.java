@@ -28,7 +28,8 @@ class SortOrderTest {
         SplittableRandom random = new SplittableRandom(31);
         int checked = 0;
         for (int n = 0; n < 20_000; n++) {
-            float a = n < SPECIAL.length ? SPECIAL[n] : (float) ((random.nextDouble() - 0.5) * Math.pow(10, random.nextInt(20) - 10));
+            float a = n < SPECIAL.length ? SPECIAL[n]
+                    : (float) ((random.nextDouble() - 0.5) * Math.pow(10, random.nextInt(20) - 10));
             float b = SPECIAL[random.nextInt(SPECIAL.length)];
             if (random.nextBoolean()) {
                 b = (float) ((random.nextDouble() - 0.5) * 10);
@@ -39,7 +40,8 @@ class SortOrderTest {
             int ib = random.nextBoolean() ? ia : random.nextInt(1 << 20);
             int expected = Long.signum(Long.compareUnsigned(gpuKey(a, va, ia), gpuKey(b, vb, ib)));
             int actual = Long.signum(Long.compare(SortOrder.sortKey(a, va, ia), SortOrder.sortKey(b, vb, ib)));
-            assertEquals(expected, actual, "(" + a + ", " + va + ", " + ia + ") vs (" + b + ", " + vb + ", " + ib + ")");
+            assertEquals(expected, actual,
+                    "(" + a + ", " + va + ", " + ia + ") vs (" + b + ", " + vb + ", " + ib + ")");
             assertEquals(ia, (int) SortOrder.sortKey(a, va, ia), "low half is the index");
             checked++;
         }
