@@ -68,23 +68,31 @@ final class WorkerPool implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException("the CPU engine is closed", e);
         }
-        RuntimeException failure = null;
+        Throwable failure = null;
         for (Future<?> f : running) {
             try {
                 f.get();
             } catch (ExecutionException e) {
                 if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    failure = e.getCause();
                 }
                 next.set(items); // stop handing out items
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 next.set(items);
-                failure = new IllegalStateException("interrupted while attention was running", e);
+                if (failure == null) {
+                    failure = new IllegalStateException("interrupted while attention was running", e);
+                }
             }
         }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
         if (failure != null) {
-            throw failure;
+            throw new IllegalStateException(failure);
         }
     }
 
