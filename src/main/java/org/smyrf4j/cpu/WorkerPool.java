@@ -7,6 +7,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -55,44 +56,46 @@ final class WorkerPool implements AutoCloseable {
         }
         int workers = Math.min(items, threads);
         AtomicInteger next = new AtomicInteger();
+        // The first failure as thrown (a Future would hand back a copy made for this thread).
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Future<?>> running = new ArrayList<>(workers);
         try {
             for (int w = 0; w < workers; w++) {
                 running.add(pool.submit(() -> {
-                    S own = scratch.get();
-                    for (int i = next.getAndIncrement(); i < items; i = next.getAndIncrement()) {
-                        item.run(i, own);
+                    try {
+                        S own = scratch.get();
+                        for (int i = next.getAndIncrement(); i < items; i = next.getAndIncrement()) {
+                            item.run(i, own);
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                        next.set(items); // stop handing out items
                     }
                 }));
             }
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException("the CPU engine is closed", e);
         }
-        Throwable failure = null;
         for (Future<?> f : running) {
             try {
                 f.get();
             } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause();
-                }
-                next.set(items); // stop handing out items
+                failure.compareAndSet(null, e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 next.set(items);
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while attention was running", e);
-                }
+                failure.compareAndSet(null, new IllegalStateException("interrupted while attention was running", e));
             }
         }
-        if (failure instanceof RuntimeException r) {
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException r) {
             throw r;
         }
-        if (failure instanceof Error error) {
+        if (t instanceof Error error) {
             throw error;
         }
-        if (failure != null) {
-            throw new IllegalStateException(failure);
+        if (t != null) {
+            throw new IllegalStateException(t);
         }
     }
 
