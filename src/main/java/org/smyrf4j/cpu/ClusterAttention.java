@@ -1,0 +1,100 @@
+package org.smyrf4j.cpu;
+
+import org.smyrf4j.AttentionInputs;
+import org.smyrf4j.AttentionShape;
+import org.smyrf4j.ClusterPlan;
+
+/**
+ * SPEC steps 5-6: balanced clusters and dense softmax attention inside each.
+ *
+ * <p>Cluster c of round r in batch row b holds the queries at sorted positions
+ * {@code [c*Cq, (c+1)*Cq)} of the round's query order and the keys at {@code [c*Ck, (c+1)*Ck)}
+ * of its key order. Placeholders (index >= N) are skipped and masked keys left out (a logit of
+ * -infinity contributes exactly nothing), then {@link BlockAttention} computes, for each real
+ * query, {@code o_r(i)} and {@code lse_r(i)}; a cluster without a valid key gives o = 0,
+ * lse = -infinity.
+ *
+ * <p>Each query's o_r and lse_r go to {@link RoundCombine} (step 7) and, for a trace, to round
+ * outputs (H, B, Nq, dv) and round log-sum-exps (H, B, Nq) at the queries' original positions.
+ * Rounds run one after the other, each a parallel stage with one work item per (row,
+ * cluster); every query appears in exactly one cluster per round, so each output row is
+ * written by one item per round, rounds in order.
+ */
+final class ClusterAttention {
+
+    /** One worker's scratch: the block buffers and the cluster's member lists. */
+    private record Scratch(BlockScratch block, int[] keyRows, int[] queries) {
+    }
+
+    private ClusterAttention() {
+    }
+
+    /**
+     * @param queryOrder (H, B, Nq') from {@link SortOrder}
+     * @param keyOrder (H, B, Nk') from {@link SortOrder}
+     * @param combine receives every query's o_r, lse_r, round by round
+     * @param roundOutputs (H, B, Nq, dv) to fill, or null
+     * @param roundLse (H, B, Nq) to fill, or null
+     */
+    static void compute(WorkerPool pool, BlockAttention kernel, AttentionInputs inputs, ClusterPlan plan,
+            int hashes, float scale, int[] queryOrder, int[] keyOrder, RoundCombine combine, float[] roundOutputs,
+            float[] roundLse) {
+        AttentionShape shape = inputs.shape();
+        int batch = shape.batch();
+        int nq = shape.queryLen();
+        int nk = shape.keyLen();
+        int d = shape.dim();
+        int dv = shape.valueDim();
+        int cq = plan.queryClusterSize();
+        int ck = plan.keyClusterSize();
+        int clusters = plan.clusters();
+        int paddedQ = plan.paddedQueryLen();
+        int paddedK = plan.paddedKeyLen();
+        float[] q = inputs.q();
+        float[] k = inputs.k();
+        float[] v = inputs.v();
+
+        for (int round = 0; round < hashes; round++) {
+            int firstSegment = round * batch; // segment = round * batch + b
+            pool.run(batch * clusters,
+                    () -> new Scratch(new BlockScratch(d, dv, scale, kernel.blockCapacity()), new int[ck], new int[cq]),
+                    (item, s) -> {
+                        int b = item / clusters;
+                        int c = item % clusters;
+                        int segment = firstSegment + b;
+                        int keyCount = 0;
+                        for (int p = segment * paddedK + c * ck, end = p + ck; p < end; p++) {
+                            int j = keyOrder[p];
+                            if (j < nk && inputs.isKeyValid(b, j)) {
+                                s.keyRows()[keyCount++] = b * nk + j;
+                            }
+                        }
+                        int queryCount = 0;
+                        for (int p = segment * paddedQ + c * cq, end = p + cq; p < end; p++) {
+                            int i = queryOrder[p];
+                            if (i < nq) {
+                                s.queries()[queryCount++] = i;
+                            }
+                        }
+                        BlockScratch block = s.block();
+                        for (int first = 0; first < queryCount; first += block.capacity) {
+                            int count = Math.min(block.capacity, queryCount - first);
+                            block.startBlock(count, kernel.widthFor(count));
+                            for (int t = 0; t < count; t++) {
+                                block.putQuery(q, b * nq + s.queries()[first + t], t);
+                            }
+                            kernel.attend(k, v, s.keyRows(), keyCount, block);
+                            for (int t = 0; t < count; t++) {
+                                int row = b * nq + s.queries()[first + t];
+                                combine.add(row, block.acc, t * dv, block.lse[t]);
+                                if (roundOutputs != null) {
+                                    int traced = segment * nq + s.queries()[first + t];
+                                    System.arraycopy(block.acc, t * dv, roundOutputs, traced * dv, dv);
+                                    roundLse[traced] = block.lse[t];
+                                }
+                            }
+                        }
+                    });
+        }
+    }
+}
