@@ -424,20 +424,8 @@ public final class CudaEngine implements AttentionBackend {
             return null;
         }
         SmyrfSizes s = call.sizes();
-        DeviceBuffer projections = workspace.floats(Slot.PROJECTIONS, s.projectionCount());
-        stream.upload(projections, call.projections(), "projections");
-        SmyrfSequence.Buffers b = new SmyrfSequence.Buffers(q, k, v, keyValid, projections,
-                workspace.floats(Slot.MAX_SQ_Q, s.batch()),
-                workspace.floats(Slot.MAX_SQ_K, s.batch()),
-                workspace.get(Slot.QUERY_KEYS, 8L * s.queryKeyCount()),
-                workspace.get(Slot.KEY_KEYS, 8L * s.keyKeyCount()),
-                withHashes ? workspace.floats(Slot.QUERY_HASHES, (long) s.segments() * s.queryLen()) : null,
-                withHashes ? workspace.floats(Slot.KEY_HASHES, (long) s.segments() * s.keyLen()) : null,
-                workspace.get(Slot.QUERY_ORDER, 4L * s.queryOrderCount()),
-                workspace.get(Slot.KEY_ORDER, 4L * s.keyOrderCount()),
-                workspace.floats(Slot.ROUND_OUT, s.roundOutCount()),
-                workspace.floats(Slot.ROUND_LSE, s.roundLseCount()),
-                out);
+        SmyrfSequence.Buffers b = SmyrfSequence.buffers(s, workspace::get, q, k, v, keyValid, out, withHashes);
+        stream.upload(b.projections(), call.projections(), "projections");
         smyrf.run(s, b, call.scale());
         return b;
     }

@@ -21,6 +21,34 @@ final class SmyrfSequence {
             DeviceBuffer roundOut, DeviceBuffer roundLse, DeviceBuffer out) {
     }
 
+    /** Where the sequence's intermediate buffers come from: the engine's workspace, or a test's fakes. */
+    interface BufferSource {
+        DeviceBuffer get(Workspace.Slot slot, long bytes);
+    }
+
+    /**
+     * The buffers of one call: the caller's inputs and output, every intermediate from
+     * {@code source}, sized from {@code s}.
+     *
+     * @param withHashes whether to keep the hashes (traced calls); else null pointers
+     */
+    static Buffers buffers(SmyrfSizes s, BufferSource source, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v,
+            DeviceBuffer keyValid, DeviceBuffer out, boolean withHashes) {
+        return new Buffers(q, k, v, keyValid,
+                source.get(Workspace.Slot.PROJECTIONS, 4L * s.projectionCount()),
+                source.get(Workspace.Slot.MAX_SQ_Q, 4L * s.batch()),
+                source.get(Workspace.Slot.MAX_SQ_K, 4L * s.batch()),
+                source.get(Workspace.Slot.QUERY_KEYS, 8L * s.queryKeyCount()),
+                source.get(Workspace.Slot.KEY_KEYS, 8L * s.keyKeyCount()),
+                withHashes ? source.get(Workspace.Slot.QUERY_HASHES, 4L * s.segments() * s.queryLen()) : null,
+                withHashes ? source.get(Workspace.Slot.KEY_HASHES, 4L * s.segments() * s.keyLen()) : null,
+                source.get(Workspace.Slot.QUERY_ORDER, 4L * s.queryOrderCount()),
+                source.get(Workspace.Slot.KEY_ORDER, 4L * s.keyOrderCount()),
+                source.get(Workspace.Slot.ROUND_OUT, 4L * s.roundOutCount()),
+                source.get(Workspace.Slot.ROUND_LSE, 4L * s.roundLseCount()),
+                out);
+    }
+
     private final HashKernels hash;
     private final SortKernels sort;
     private final AttentionKernels attention;
