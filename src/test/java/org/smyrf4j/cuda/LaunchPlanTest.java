@@ -107,6 +107,59 @@ class LaunchPlanTest {
         }
     }
 
+    @Test
+    void buffersFlowFromWriterToReader() {
+        AttentionShape shape = new AttentionShape(2, 3000, 700, 24, 40);
+        SmyrfSizes s = SmyrfSizes.of(shape, 3, ClusterPlan.resolve(3000, 700, 100, null));
+        List<KernelLaunch> launches = record(s, true, true).launches;
+        // Every buffer a launch reads was written by an earlier launch or is an input.
+        Set<String> written = new HashSet<>(Set.of("q", "k", "v", "keyValid", "PROJECTIONS"));
+        for (KernelLaunch l : launches) {
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b && b.buffer() != null && b.access() != KernelArg.Access.OUT) {
+                    assertTrue(written.contains(b.buffer().purpose()), l.describe() + " reads " + b.name() + " = "
+                            + b.buffer().purpose() + " before anything wrote it");
+                }
+            }
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b && b.buffer() != null && b.access() != KernelArg.Access.IN) {
+                    written.add(b.buffer().purpose());
+                }
+            }
+        }
+        // Which buffer each parameter gets, per launch. L = 30 clusters, so Ck = 24 and Nk' = 720.
+        Map<String, String> wiring = new LinkedHashMap<>();
+        for (KernelLaunch l : launches) {
+            StringBuilder sb = new StringBuilder();
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b) {
+                    sb.append(b.name()).append('=').append(b.buffer() == null ? "null" : b.buffer().purpose()).append(' ');
+                } else if (a instanceof KernelArg.Int i && (i.name().equals("len") || i.name().equals("segLen")
+                        || i.name().equals("paddedLen"))) {
+                    sb.append(i.name()).append('=').append(i.value()).append(' ');
+                }
+            }
+            wiring.putIfAbsent(l.entryPoint().name() + ":" + sb, l.describe());
+        }
+        List<String> expected = List.of(
+                "smyrf_max_sq_norms:x=q len=3000 maxSq=MAX_SQ_Q ",
+                "smyrf_max_sq_norms:x=k len=700 maxSq=MAX_SQ_K ",
+                "smyrf_hash_queries:q=q mq2=MAX_SQ_Q mk2=MAX_SQ_K A=PROJECTIONS keyValid=keyValid paddedLen=3000"
+                        + " segLen=4096 hashes=QUERY_HASHES keys=QUERY_KEYS ",
+                "smyrf_hash_keys:k=k mq2=MAX_SQ_Q mk2=MAX_SQ_K A=PROJECTIONS keyValid=keyValid paddedLen=720"
+                        + " segLen=1024 hashes=KEY_HASHES keys=KEY_KEYS ",
+                "smyrf_sort_local:keys=QUERY_KEYS segLen=4096 ",
+                "smyrf_sort_global_step:keys=QUERY_KEYS segLen=4096 ",
+                "smyrf_sort_local_merge:keys=QUERY_KEYS segLen=4096 ",
+                "smyrf_sort_local:keys=KEY_KEYS segLen=1024 ",
+                "smyrf_extract_order:keys=QUERY_KEYS segLen=4096 paddedLen=3000 order=QUERY_ORDER ",
+                "smyrf_extract_order:keys=KEY_KEYS segLen=1024 paddedLen=720 order=KEY_ORDER ",
+                "smyrf_cluster_attention:q=q k=k v=v keyValid=keyValid qOrder=QUERY_ORDER kOrder=KEY_ORDER"
+                        + " roundOut=ROUND_OUT roundLse=ROUND_LSE ",
+                "smyrf_combine:roundOut=ROUND_OUT roundLse=ROUND_LSE out=out ");
+        assertEquals(expected, List.copyOf(wiring.keySet()));
+    }
+
     // ---------------------------------------------------------------------------------------
 
     private Set<String> checkAllLaunches(Map<String, KernelSignatures.Signature> signatures, String source) {
