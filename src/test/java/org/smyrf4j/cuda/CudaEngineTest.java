@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.smyrf4j.AttentionConfig;
@@ -40,8 +41,16 @@ class CudaEngineTest {
 
     @BeforeAll
     static void open() {
-        probe = GpuTestSupport.requireUsableGpu();
-        engine = CudaEngine.open(probe);
+        probe = CudaProbe.probe();
+        if (probe.usable()) {
+            engine = CudaEngine.open(probe);
+        }
+    }
+
+    /** Each test skips with the probe's reason where CUDA cannot run (visible per test in the reports). */
+    @BeforeEach
+    void requireGpu() {
+        GpuTestSupport.requireUsableGpu();
     }
 
     @AfterAll

@@ -23,7 +23,7 @@ final class GpuTestSupport {
     private GpuTestSupport() {
     }
 
-    /** Skips the caller (a whole class when called from @BeforeAll) unless CUDA runs here. */
+    /** Skips the calling test unless CUDA runs here; the skip shows the probe's reason. */
     static CudaProbe.Result requireUsableGpu() {
         CudaProbe.Result probe = CudaProbe.probe();
         Assumptions.assumeTrue(probe.usable(), () -> "CUDA unusable here: " + probe.reason());
