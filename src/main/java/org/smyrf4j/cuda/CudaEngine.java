@@ -1,29 +1,538 @@
 package org.smyrf4j.cuda;
 
+import static org.smyrf4j.cuda.KernelGeometry.ATTN_THREADS;
+import static org.smyrf4j.cuda.KernelGeometry.DENSE_THREADS;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.smyrf4j.AttentionBackend;
 import org.smyrf4j.AttentionConfig;
 import org.smyrf4j.AttentionInputs;
+import org.smyrf4j.AttentionShape;
 import org.smyrf4j.BackendKind;
+import org.smyrf4j.ClusterPlan;
+import org.smyrf4j.Mode;
+import org.smyrf4j.SmyrfTrace;
+import org.smyrf4j.cuda.Workspace.Slot;
 
-/** Placeholder until the CUDA engine lands. */
+/**
+ * The CUDA engine: SPEC.md's attention on device 0 with the kernel pack (docs/kernels.md).
+ *
+ * <p>Two ways in: {@link #attend(AttentionConfig, AttentionInputs)} on host arrays (copy in,
+ * run, copy out), and {@link #attend(AttentionConfig, DeviceTensor, DeviceTensor, DeviceTensor,
+ * DeviceMask, DeviceTensor)} on tensors already in device memory, leaving the output there.
+ * {@link #trace} returns every SMYRF stage for stage-by-stage comparison with the CPU engine.
+ *
+ * <p>Thread safety: calls are serialized on the engine's one stream by a lock, and each makes
+ * the context current on its own thread, so concurrent calls give the results of sequential
+ * ones. Intermediate buffers live in a workspace reused across calls: once the largest shape
+ * has run, calls allocate no device memory. A failed call frees the workspace.
+ */
 public final class CudaEngine implements AttentionBackend {
 
+    /**
+     * Debugging switches, off by default.
+     *
+     * @param poisonOutputs  fill every kernel output with NaN before its launch, so anything a
+     *                       kernel leaves unwritten is visible (tests)
+     * @param syncEachLaunch wait after every launch, so an asynchronous fault names its kernel
+     */
+    public record Options(boolean poisonOutputs, boolean syncEachLaunch) {
+        /** Plain runs: no poisoning, one synchronization per call. */
+        public static final Options DEFAULT = new Options(false, false);
+        /** Both checks on: for tests and for diagnosing a failing card. */
+        public static final Options CHECKED = new Options(true, true);
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final CudaContext context;
+    private final CudaStream stream;
+    private final KernelModules modules;
+    private final Workspace workspace;
+    private final SmyrfSequence smyrf;
+    private final DenseKernels dense;
+    private final String description;
+    private boolean closed;
+
+    private CudaEngine(CudaContext context, CudaStream stream, KernelModules modules, Options options) {
+        this.context = context;
+        this.stream = stream;
+        this.modules = modules;
+        this.workspace = new Workspace(context);
+        KernelLauncher launcher = new CudaLauncher(modules, stream, options.poisonOutputs(), options.syncEachLaunch());
+        this.smyrf = new SmyrfSequence(launcher);
+        this.dense = new DenseKernels(launcher);
+        this.description = "cuda, " + context.deviceName() + " (compute " + context.computeMajor() + "."
+                + context.computeMinor() + "), kernels " + modules.image().why();
+    }
+
+    /** An engine on device 0 with default options; see {@link #open(CudaProbe.Result, Options)}. */
     public static CudaEngine open(CudaProbe.Result probe) {
-        throw new IllegalStateException("CUDA engine unavailable: " + probe.reason());
+        return open(probe, Options.DEFAULT);
+    }
+
+    /**
+     * An engine on device 0.
+     *
+     * @param probe what {@link CudaProbe#probe()} found; must say usable
+     * @throws IllegalStateException when the probe says CUDA cannot run here (with its reason)
+     * @throws CudaException         when the driver fails while setting up
+     */
+    public static CudaEngine open(CudaProbe.Result probe, Options options) {
+        Objects.requireNonNull(probe, "probe");
+        Objects.requireNonNull(options, "options");
+        if (!probe.usable()) {
+            throw new IllegalStateException("CUDA engine unavailable: " + probe.reason());
+        }
+        KernelManifest manifest = KernelPack.readManifest();
+        if (manifest == null) {
+            throw new IllegalStateException("CUDA engine unavailable: " + CudaProbe.PACK_MISSING);
+        }
+        CudaContext context = CudaContext.open(0);
+        KernelModules modules = null;
+        CudaStream stream = null;
+        try {
+            try (CudaContext.Scope scope = context.enter()) {
+                KernelImage image = manifest.imageFor(context.computeMajor(), context.computeMinor(),
+                        KernelPack.ENTRY_POINTS);
+                modules = KernelModules.load(manifest, image, KernelPack.ENTRY_POINTS);
+                stream = CudaStream.create();
+                return new CudaEngine(context, stream, modules, options);
+            }
+        } catch (RuntimeException e) {
+            try (CudaContext.Scope scope = context.enter()) {
+                if (stream != null) {
+                    stream.close();
+                }
+                if (modules != null) {
+                    modules.close();
+                }
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            try {
+                context.close();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
     }
 
     @Override
     public BackendKind kind() { return BackendKind.CUDA; }
 
     @Override
-    public String description() { return "cuda"; }
+    public String description() { return description; }
 
+    /**
+     * The largest head dimension d both the SMYRF and the dense kernels accept on this card
+     * (their shared memory grows with d; see {@link KernelGeometry#clusterSharedBytes}).
+     */
+    public int maxDim() {
+        return Math.min(KernelGeometry.maxDim(ATTN_THREADS, sharedLimit(AttentionKernels.CLUSTER_ATTENTION)),
+                KernelGeometry.maxDim(DENSE_THREADS, sharedLimit(DenseKernels.DENSE_ATTENTION)));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Host arrays
+
+    /**
+     * Attention on host arrays: SMYRF or dense as {@code config.resolveMode} says.
+     *
+     * @return the output, (batch, queryLen, valueDim) row-major
+     * @throws IllegalArgumentException when the configuration does not fit the inputs, or
+     *                                  {@code dim} needs more shared memory than the card has
+     */
     @Override
     public float[] attend(AttentionConfig config, AttentionInputs inputs) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(inputs, "inputs");
+        AttentionShape shape = inputs.shape();
+        Call call = prepare(config, shape);
+        byte[] mask = inputs.hasMask() ? toBytes(inputs.keyValid()) : null;
+        float[] out = new float[shape.outputElements()];
+        return locked(() -> {
+            HostBuffers h = uploadInputs(inputs, mask);
+            DeviceBuffer outBuffer = workspace.floats(Slot.OUT, shape.outputElements());
+            run(call, h.q, h.k, h.v, h.keyValid, outBuffer, false);
+            stream.synchronize(call.stage());
+            stream.download(out, outBuffer, "out");
+            return out;
+        });
+    }
+
+    /**
+     * SMYRF (whatever the configured mode) with every stage copied back: hashes, orders,
+     * per-round outputs and log-sum-exps, and the output. Layouts as in {@link SmyrfTrace}.
+     */
+    public SmyrfTrace trace(AttentionConfig config, AttentionInputs inputs) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(inputs, "inputs");
+        AttentionShape shape = inputs.shape();
+        Call call = prepareSmyrf(config, shape);
+        SmyrfSizes s = call.sizes;
+        byte[] mask = inputs.hasMask() ? toBytes(inputs.keyValid()) : null;
+        return locked(() -> {
+            HostBuffers h = uploadInputs(inputs, mask);
+            DeviceBuffer outBuffer = workspace.floats(Slot.OUT, shape.outputElements());
+            SmyrfSequence.Buffers b = run(call, h.q, h.k, h.v, h.keyValid, outBuffer, true);
+            stream.synchronize(call.stage());
+            float[] queryHashes = new float[(int) ((long) s.segments() * s.queryLen())];
+            float[] keyHashes = new float[(int) ((long) s.segments() * s.keyLen())];
+            int[] queryOrder = new int[(int) s.queryOrderCount()];
+            int[] keyOrder = new int[(int) s.keyOrderCount()];
+            float[] roundOut = new float[(int) s.roundOutCount()];
+            float[] roundLse = new float[(int) s.roundLseCount()];
+            float[] out = new float[shape.outputElements()];
+            stream.download(queryHashes, b.queryHashes(), "queryHashes");
+            stream.download(keyHashes, b.keyHashes(), "keyHashes");
+            stream.download(queryOrder, b.queryOrder(), "queryOrder");
+            stream.download(keyOrder, b.keyOrder(), "keyOrder");
+            stream.download(roundOut, b.roundOut(), "roundOut");
+            stream.download(roundLse, b.roundLse(), "roundLse");
+            stream.download(out, b.out(), "out");
+            return new SmyrfTrace(s.plan(), queryHashes, keyHashes, queryOrder, keyOrder, roundOut, roundLse, out);
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Device tensors
+
+    /**
+     * Attention on device tensors, output left on the device. Returns once {@code out} is
+     * written. The inputs must be ready (work the caller queued on them finished); their
+     * values are not checked for finiteness.
+     *
+     * @param q        (batch, queryLen, dim)
+     * @param k        (batch, keyLen, dim)
+     * @param v        (batch, keyLen, valueDim)
+     * @param keyValid (batch, keyLen), or null when every key is valid
+     * @param out      (batch, queryLen, valueDim), overwritten; must not be one of the inputs
+     * @throws IllegalArgumentException when a tensor is closed, from another engine, or of the wrong shape
+     */
+    public void attend(AttentionConfig config, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceMask keyValid,
+            DeviceTensor out) {
+        Objects.requireNonNull(config, "config");
+        requireTensor("q", q, 3);
+        requireTensor("k", k, 3);
+        requireTensor("v", v, 3);
+        requireTensor("out", out, 3);
+        AttentionShape shape = new AttentionShape(q.dim(0), q.dim(1), k.dim(1), q.dim(2), v.dim(2));
+        requireShape("k", k, shape.batch(), shape.keyLen(), shape.dim());
+        requireShape("v", v, shape.batch(), shape.keyLen(), shape.valueDim());
+        requireShape("out", out, shape.batch(), shape.queryLen(), shape.valueDim());
+        if (out == q || out == k || out == v) {
+            throw new IllegalArgumentException("out must not be one of the inputs q, k, v");
+        }
+        if (keyValid != null) {
+            requireOwned("keyValid", keyValid.buffer(), keyValid.isClosed());
+            if (keyValid.batch() != shape.batch() || keyValid.keyLen() != shape.keyLen()) {
+                throw new IllegalArgumentException("keyValid must be (batch, keyLen) = (" + shape.batch() + ", "
+                        + shape.keyLen() + "), got " + keyValid);
+            }
+        }
+        Call call = prepare(config, shape);
+        locked(() -> {
+            run(call, q.buffer(), k.buffer(), v.buffer(), keyValid == null ? null : keyValid.buffer(), out.buffer(),
+                    false);
+            stream.synchronize(call.stage());
+            return null;
+        });
+    }
+
+    /** Copies a host array into a new device tensor of the given shape. */
+    public DeviceTensor upload(float[] data, int... shape) {
+        Objects.requireNonNull(data, "data");
+        long elements = requireShape(shape);
+        if (elements != data.length) {
+            throw new IllegalArgumentException("data must hold " + elements + " values for shape "
+                    + java.util.Arrays.toString(shape) + ", got " + data.length);
+        }
+        int[] dims = shape.clone();
+        return locked(() -> {
+            DeviceBuffer buffer = context.allocate(4L * elements, "tensor");
+            try {
+                stream.upload(buffer, data, "tensor");
+                stream.synchronize("upload");
+            } catch (RuntimeException e) {
+                buffer.close();
+                throw e;
+            }
+            return new DeviceTensor(buffer, dims);
+        });
+    }
+
+    /** A new device tensor of the given shape, contents undefined. */
+    public DeviceTensor allocate(int... shape) {
+        long elements = requireShape(shape);
+        int[] dims = shape.clone();
+        return locked(() -> new DeviceTensor(context.allocate(4L * elements, "tensor"), dims));
+    }
+
+    /** Copies a device tensor back into a new host array. */
+    public float[] download(DeviceTensor tensor) {
+        requireTensor("tensor", tensor, tensor == null ? 0 : tensor.rank());
+        if (tensor.elements() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor has " + tensor.elements() + " elements, more than a Java array holds");
+        }
+        float[] data = new float[(int) tensor.elements()];
+        return locked(() -> {
+            stream.synchronize("work before download");
+            stream.download(data, tensor.buffer(), "tensor");
+            return data;
+        });
+    }
+
+    /** Copies a key validity mask (batch, keyLen) to the device. */
+    public DeviceMask uploadMask(boolean[] keyValid, int batch, int keyLen) {
+        Objects.requireNonNull(keyValid, "keyValid");
+        if (batch <= 0 || keyLen <= 0 || (long) batch * keyLen != keyValid.length) {
+            throw new IllegalArgumentException("keyValid must hold batch x keyLen = " + batch + " x " + keyLen
+                    + " values, got " + keyValid.length);
+        }
+        byte[] bytes = toBytes(keyValid);
+        return locked(() -> {
+            DeviceBuffer buffer = context.allocate(bytes.length, "keyValid");
+            try {
+                stream.upload(buffer, bytes, "keyValid");
+                stream.synchronize("upload mask");
+            } catch (RuntimeException e) {
+                buffer.close();
+                throw e;
+            }
+            return new DeviceMask(buffer, batch, keyLen);
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Memory
+
+    /** What this engine holds on the device, and the device's free and total memory. */
+    public DeviceMemoryStats memoryStats() {
+        return locked(() -> {
+            long[] info = context.memoryInfo();
+            return new DeviceMemoryStats(context.liveBuffers(), context.liveBytes(), context.allocations(),
+                    workspace.bytes(), info[0], info[1]);
+        });
+    }
+
+    /** Frees the workspace; the next call allocates it again. */
+    public void releaseWorkspace() {
+        locked(() -> {
+            stream.synchronize("work before releasing the workspace");
+            workspace.release();
+            return null;
+        });
+    }
+
+    /** Frees the workspace, open tensors and masks, the modules and the stream; releases the context. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            RuntimeException failure = null;
+            try (CudaContext.Scope scope = context.enter()) {
+                failure = attempt(failure, () -> stream.synchronize("close"));
+                failure = attempt(failure, workspace::release);
+                failure = attempt(failure, modules::close);
+                failure = attempt(failure, stream::close);
+            } catch (RuntimeException e) {
+                failure = merge(failure, e);
+            }
+            failure = attempt(failure, context::close);
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Internals
+
+    /** What one call runs, validated before anything touches the device. */
+    private record Call(Mode mode, AttentionShape shape, SmyrfSizes sizes, float[] projections, float scale) {
+        String stage() {
+            return mode == Mode.DENSE ? "dense attention" : "SMYRF (hash, sort, cluster attention, combine)";
+        }
+    }
+
+    private Call prepare(AttentionConfig config, AttentionShape shape) {
+        Mode mode = config.resolveMode(shape.queryLen(), shape.keyLen());
+        if (mode == Mode.DENSE) {
+            requireDimFits(DenseKernels.DENSE_ATTENTION, DENSE_THREADS, shape.dim());
+            if (shape.batch() > KernelLaunch.MAX_GRID_YZ) {
+                throw new IllegalArgumentException("batch must be <= " + KernelLaunch.MAX_GRID_YZ
+                        + " on the GPU (grid dimension y), got " + shape.batch());
+            }
+            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()));
+        }
+        return prepareSmyrf(config, shape);
+    }
+
+    private Call prepareSmyrf(AttentionConfig config, AttentionShape shape) {
+        ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
+        SmyrfSizes sizes = SmyrfSizes.of(shape, config.hashes(), plan);
+        requireDimFits(AttentionKernels.CLUSTER_ATTENTION, ATTN_THREADS, shape.dim());
+        return new Call(Mode.SMYRF, shape, sizes, config.projections(shape.dim()), config.scale(shape.dim()));
+    }
+
+    private long sharedLimit(EntryPoint entry) {
+        return (long) context.sharedPerBlockOptIn() - modules.staticSharedBytes(entry);
+    }
+
+    private void requireDimFits(EntryPoint entry, int threads, int dim) {
+        long need = KernelGeometry.clusterSharedBytes(threads, dim);
+        long limit = sharedLimit(entry);
+        if (need > limit) {
+            throw new IllegalArgumentException("dim=" + dim + " needs " + need + " bytes of shared memory per block in "
+                    + entry.name() + ", more than the " + limit + " this GPU allows (dim <= "
+                    + KernelGeometry.maxDim(threads, limit) + " fits)");
+        }
+    }
+
+    /** Host inputs copied into the workspace. */
+    private record HostBuffers(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid) {
+    }
+
+    private HostBuffers uploadInputs(AttentionInputs inputs, byte[] mask) {
+        DeviceBuffer q = workspace.floats(Slot.Q, inputs.q().length);
+        DeviceBuffer k = workspace.floats(Slot.K, inputs.k().length);
+        DeviceBuffer v = workspace.floats(Slot.V, inputs.v().length);
+        DeviceBuffer keyValid = mask == null ? null : workspace.get(Slot.KEY_VALID, mask.length);
+        stream.upload(q, inputs.q(), "q");
+        stream.upload(k, inputs.k(), "k");
+        stream.upload(v, inputs.v(), "v");
+        if (mask != null) {
+            stream.upload(keyValid, mask, "keyValid");
+        }
+        return new HostBuffers(q, k, v, keyValid);
+    }
+
+    /** Queues the call's kernels; the caller synchronizes. Returns the SMYRF buffers (null for dense). */
+    private SmyrfSequence.Buffers run(Call call, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid,
+            DeviceBuffer out, boolean withHashes) {
+        if (call.mode() == Mode.DENSE) {
+            dense.attention(call.shape(), q, k, v, keyValid, call.scale(), out);
+            return null;
+        }
+        SmyrfSizes s = call.sizes();
+        SmyrfSequence.Buffers b = SmyrfSequence.buffers(s, workspace::get, q, k, v, keyValid, out, withHashes);
+        stream.upload(b.projections(), call.projections(), "projections");
+        smyrf.run(s, b, call.scale());
+        return b;
+    }
+
+    /**
+     * Runs {@code work} holding the lock with the context current. On failure the workspace is
+     * freed (what the call took), best effort, and the failure rethrown.
+     */
+    private <T> T locked(Supplier<T> work) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the CUDA engine is closed");
+            }
+            try (CudaContext.Scope scope = context.enter()) {
+                try {
+                    return work.get();
+                } catch (RuntimeException | Error e) {
+                    try {
+                        stream.synchronize("failed call");
+                    } catch (RuntimeException ignored) {
+                        e.addSuppressed(ignored);
+                    }
+                    try {
+                        workspace.release();
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs a clean-up step; its failure is kept (the first one) or added as suppressed. */
+    private static RuntimeException attempt(RuntimeException failure, Runnable step) {
+        try {
+            step.run();
+            return failure;
+        } catch (RuntimeException e) {
+            return merge(failure, e);
+        }
+    }
+
+    private static RuntimeException merge(RuntimeException failure, RuntimeException e) {
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
+    }
+
+    private void requireTensor(String name, DeviceTensor t, int rank) {
+        if (t == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        requireOwned(name, t.buffer(), t.isClosed());
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(name + " must have rank " + rank + ", got " + t);
+        }
+    }
+
+    private void requireOwned(String name, DeviceBuffer buffer, boolean isClosed) {
+        if (isClosed) {
+            throw new IllegalArgumentException(name + " is closed");
+        }
+        if (buffer.owner() != context) {
+            throw new IllegalArgumentException(name + " belongs to another engine");
+        }
+    }
+
+    private static void requireShape(String name, DeviceTensor t, int d0, int d1, int d2) {
+        if (t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2) {
+            throw new IllegalArgumentException(name + " must be (" + d0 + ", " + d1 + ", " + d2 + "), got " + t);
+        }
+    }
+
+    private static long requireShape(int[] shape) {
+        if (shape == null || shape.length == 0) {
+            throw new IllegalArgumentException("shape must have at least one dimension");
+        }
+        long elements = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] <= 0) {
+                throw new IllegalArgumentException("shape[" + i + "] must be > 0, got " + shape[i]);
+            }
+            elements *= shape[i];
+            if (elements > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape)
+                        + " holds more elements than a Java array can");
+            }
+        }
+        return elements;
+    }
+
+    private static byte[] toBytes(boolean[] valid) {
+        byte[] bytes = new byte[valid.length];
+        for (int i = 0; i < valid.length; i++) {
+            bytes[i] = valid[i] ? (byte) 1 : (byte) 0;
+        }
+        return bytes;
     }
 
     @Override
-    public void close() {
+    public String toString() {
+        return "CudaEngine[" + description + "]";
     }
 }

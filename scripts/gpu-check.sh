@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# gpu-check.sh: everything worth knowing about smyrf4j on a GPU machine, in one short run.
+#
+# Run from the repository root with the bundle built by `make bundle` (.bundle/: a JRE, the
+# jar, the test classes and golden data, JUnit's console launcher), so the machine needs no
+# Java and no Maven:
+#
+#   scripts/gpu-check.sh            # machine facts, info, probe, gpu tests, benchmark
+#   SKIP_BENCH=1 scripts/gpu-check.sh
+#
+# Logs go to $OUT (when set, e.g. on the device machine) or build/gpu-check/: gpu-check.log,
+# junit/ (JUnit XML reports) and bench.txt. Each step has a time limit so the whole run stays
+# under 5 minutes; the exit status is 0 when the gpu tests pass (or skip, where no GPU is usable).
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+BUNDLE=${SMYRF4J_BUNDLE:-$REPO/.bundle}
+LOG_DIR=${OUT:-$REPO/build/gpu-check}
+TEST_TIMEOUT=${TEST_TIMEOUT:-170}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-100}
+STEP_TIMEOUT=${STEP_TIMEOUT:-30}
+
+mkdir -p "$LOG_DIR"
+LOG="$LOG_DIR/gpu-check.log"
+
+section() { printf '\n===== %s =====\n' "$*"; }
+
+# The whole run; its output goes to the terminal and to $LOG.
+check() {
+    started=$(date +%s)
+
+    if [[ -x "$BUNDLE/jre/bin/java" ]]; then
+        JAVA="$BUNDLE/jre/bin/java"
+    elif command -v java >/dev/null; then
+        JAVA=java
+        echo "warning: no bundled JRE at $BUNDLE/jre (make bundle); using $(command -v java)"
+    else
+        echo "error: no bundled JRE at $BUNDLE/jre and no java on PATH: run make bundle first"
+        return 2
+    fi
+    JAR="$BUNDLE/smyrf4j.jar"
+    [[ -f "$JAR" ]] || JAR="$REPO/target/smyrf4j.jar"
+    JVM_FLAGS=(--add-modules=jdk.incubator.vector)
+
+    section "machine"
+    date -u +"%Y-%m-%dT%H:%M:%SZ"
+    uname -a
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi
+        nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total,clocks.max.sm --format=csv
+    else
+        echo "nvidia-smi: not found"
+    fi
+    echo "--- ldconfig -p | grep -E 'libcuda|libcublas'"
+    ldconfig -p 2>/dev/null | grep -E 'libcuda|libcublas' || echo "(no libcuda / libcublas in the linker cache)"
+    echo "--- which java: $(command -v java || echo 'none on PATH (the bundle brings its own)')"
+    echo "--- bundled java: $JAVA"
+    "$JAVA" -version 2>&1
+    echo "--- jar: $JAR ($(du -h "$JAR" 2>/dev/null | cut -f1))"
+    if command -v unzip >/dev/null; then
+        echo "--- kernel pack in the jar:"
+        unzip -l "$JAR" 'org/smyrf4j/kernels/*' | tail -n +4 | head -40
+    fi
+
+    section "smyrf4j info"
+    timeout "$STEP_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" info
+    info_rc=$?
+    echo "info exit status: $info_rc"
+
+    section "CUDA probe"
+    timeout "$STEP_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaProbe
+    probe_rc=$?
+
+    section "gpu tests (JUnit, tag gpu, package org.smyrf4j.cuda)"
+    CONSOLE="$BUNDLE/lib/junit-platform-console-standalone.jar"
+    TEST_CLASSES="$BUNDLE/test-classes"
+    [[ -d "$TEST_CLASSES" ]] || TEST_CLASSES="$REPO/target/test-classes"
+    DATA_ROOT="$BUNDLE"
+    [[ -d "$DATA_ROOT/test-data/golden" ]] || DATA_ROOT="$REPO"
+    if [[ -f "$CONSOLE" ]]; then
+        test_start=$(date +%s)
+        timeout "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -Dsmyrf4j.repo="$DATA_ROOT" -jar "$CONSOLE" execute \
+            --disable-banner --disable-ansi-colors --details=tree --class-path "$JAR:$TEST_CLASSES" \
+            --select-package org.smyrf4j.cuda --include-tag gpu \
+            --reports-dir "$LOG_DIR/junit"
+        tests_rc=$?
+        echo "gpu tests exit status: $tests_rc ($(( $(date +%s) - test_start )) s)"
+        [[ $tests_rc -eq 124 ]] && echo "gpu tests timed out after $TEST_TIMEOUT s"
+    else
+        echo "no JUnit console launcher at $CONSOLE: run make bundle"
+        tests_rc=2
+    fi
+
+    section "benchmark"
+    if [[ -n "${SKIP_BENCH:-}" ]]; then
+        echo "skipped (SKIP_BENCH set)"
+        bench_rc=0
+    else
+        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark \
+            | tee "$LOG_DIR/bench.txt"
+        bench_rc=${PIPESTATUS[0]}
+        echo "benchmark exit status: $bench_rc"
+    fi
+
+    section "summary"
+    echo "info=$info_rc probe=$probe_rc tests=$tests_rc bench=$bench_rc, $(( $(date +%s) - started )) s"
+    echo "logs: $LOG_DIR"
+    return "$tests_rc"
+}
+
+check 2>&1 | tee "$LOG"
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,24 @@
+package org.smyrf4j.cuda;
+
+import jcuda.driver.CUresult;
+
+/**
+ * The one place where CUDA driver results are checked: every call passes its result here with
+ * its name. JCuda's JVM-wide exception switch stays off so other libraries are not affected.
+ */
+final class CudaCheck {
+
+    private CudaCheck() {
+    }
+
+    /**
+     * @param result the {@code CUresult} a driver call returned
+     * @param call   what was called, with enough detail to find it (entry point, buffer, stage)
+     * @throws CudaException when {@code result} is not {@code CUDA_SUCCESS}
+     */
+    static void check(int result, String call) {
+        if (result != CUresult.CUDA_SUCCESS) {
+            throw new CudaException(result, call);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.smyrf4j.cuda;
+
+/**
+ * Launch geometry of the kernel pack: a mirror of {@code src/main/cuda/smyrf_geometry.h}
+ * (constant {@code X} here is {@code SMYRF_X} there). The kernels are compiled with these
+ * values, so the launchers must use the same ones; {@code KernelGeometryTest} checks that
+ * every constant equals the header's. See docs/kernels.md.
+ */
+public final class KernelGeometry {
+
+    /** Threads per hashing / norm block. */
+    public static final int HASH_THREADS = 256;
+    /** Threads per sort block; each thread holds two keys. */
+    public static final int SORT_THREADS = 1024;
+    /** Keys a sort block sorts in shared memory (16 KiB of uint64 keys). */
+    public static final int SORT_LOCAL = 2048;
+    /** Threads per cluster-attention block; thread t owns query t of a pass. */
+    public static final int ATTN_THREADS = 128;
+    /** Keys staged in shared memory at a time (attention and dense). */
+    public static final int ATTN_KEY_TILE = 32;
+    /** Value columns a thread accumulates in registers per pass over the keys. */
+    public static final int ATTN_DV_CHUNK = 32;
+    /** Threads per dense block, one query each. */
+    public static final int DENSE_THREADS = 128;
+    /** Threads per combine block. */
+    public static final int COMBINE_THREADS = 256;
+
+    /** Threads per order-extraction block (fixed in docs/kernels.md, not in the header). */
+    public static final int EXTRACT_THREADS = 256;
+    /** Queries per dense block: one per thread. */
+    public static final int DENSE_QUERY_TILE = DENSE_THREADS;
+    /** Dynamic shared memory a block gets without opting in to more. */
+    public static final int DEFAULT_DYNAMIC_SHARED_LIMIT = 48 * 1024;
+
+    private KernelGeometry() {
+    }
+
+    /**
+     * Dynamic shared memory of a cluster-attention or dense block, in bytes:
+     * {@code 4 * (threads * (d | 1) + KEY_TILE * d + KEY_TILE * DV_CHUNK)} — the queries of
+     * the pass (odd row stride, so a warp's rows fall in different banks), one key tile and one
+     * value tile, all float32.
+     *
+     * @param threads {@link #ATTN_THREADS} or {@link #DENSE_THREADS}
+     * @param dim     head dimension d
+     */
+    public static long clusterSharedBytes(int threads, int dim) {
+        return 4L * ((long) threads * (dim | 1) + (long) ATTN_KEY_TILE * dim + (long) ATTN_KEY_TILE * ATTN_DV_CHUNK);
+    }
+
+    /** The largest head dimension whose {@link #clusterSharedBytes} fits in {@code limitBytes}, or 0. */
+    public static int maxDim(int threads, long limitBytes) {
+        int lo = 0;
+        int hi = 1 << 20;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (clusterSharedBytes(threads, mid) <= limitBytes) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /** The sort segment of a padded length: its next power of two (1 for 1). */
+    public static int segmentLength(int paddedLen) {
+        if (paddedLen <= 0 || paddedLen > (1 << 30)) {
+            throw new IllegalArgumentException("paddedLen must be in [1, 2^30], got " + paddedLen);
+        }
+        return paddedLen == 1 ? 1 : Integer.highestOneBit(paddedLen - 1) << 1;
+    }
+
+    static int ceilDiv(long a, long b) {
+        long q = (a + b - 1) / b;
+        if (q > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("grid dimension " + q + " exceeds 2^31-1");
+        }
+        return (int) q;
+    }
+}

@@ -1,0 +1,309 @@
+package org.smyrf4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.smyrf4j.cuda.GpuTestSupport.GOLDEN_ROW_FRACTION;
+import static org.smyrf4j.cuda.GpuTestSupport.OUTPUT_TOLERANCE;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.smyrf4j.AttentionConfig;
+import org.smyrf4j.AttentionInputs;
+import org.smyrf4j.AttentionShape;
+import org.smyrf4j.ClusterPlan;
+import org.smyrf4j.Mode;
+import org.smyrf4j.SmyrfTrace;
+import org.smyrf4j.cpu.CpuEngine;
+import org.smyrf4j.cuda.GpuTestSupport.MaskKind;
+import org.smyrf4j.cuda.GpuTestSupport.RowStats;
+
+/**
+ * The CUDA engine against the golden cases and against the CPU engine, stage by stage: hashes,
+ * orders, per-round outputs and log-sum-exps, outputs. The engine runs in checked mode: every
+ * kernel output is poisoned with NaN before its launch, so anything left unwritten fails here.
+ */
+@Tag("gpu")
+class CudaParityTest {
+
+    /** Fresh random shapes per run of the suite; the seed is printed so a failure can be replayed. */
+    private static final int RANDOM_CASES = 210;
+    private static final int DENSE_CASES = 40;
+    private static final long SEED = Long.getLong("smyrf4j.test.seed", 20251127L);
+
+    private static CudaEngine gpu;
+    private static CpuEngine cpu;
+
+    @BeforeAll
+    static void open() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (probe.usable()) {
+            gpu = CudaEngine.open(probe, CudaEngine.Options.CHECKED);
+            cpu = new CpuEngine();
+            System.out.println("CudaParityTest on " + gpu.description() + ", seed " + SEED);
+        }
+    }
+
+    /** Each test skips with the probe's reason where CUDA cannot run (visible per test in the reports). */
+    @BeforeEach
+    void requireGpu() {
+        GpuTestSupport.requireUsableGpu();
+    }
+
+    @AfterAll
+    static void close() {
+        if (gpu != null) {
+            gpu.close();
+        }
+        if (cpu != null) {
+            cpu.close();
+        }
+    }
+
+    static Stream<Path> goldenCases() {
+        return GoldenCase.folders().stream();
+    }
+
+    @ParameterizedTest(name = "golden {0}")
+    @MethodSource("goldenCases")
+    void goldenCase(Path folder) {
+        GoldenCase c = GoldenCase.load(folder);
+        AttentionShape s = c.shape();
+        int rows = s.batch() * s.queryLen();
+        SmyrfTrace trace = gpu.trace(c.config(), c.inputs());
+        RowStats vsReference = GpuTestSupport.compareRows(c.out(), trace.output(), rows, s.valueDim(),
+                OUTPUT_TOLERANCE, c::rowCounts);
+        assertTrue(vsReference.fraction() >= GOLDEN_ROW_FRACTION, c.name() + " vs out.npy: " + vsReference.describe());
+
+        float[] dense = gpu.attend(c.config().toBuilder().mode(Mode.DENSE).build(), c.inputs());
+        RowStats denseStats = GpuTestSupport.compareRows(c.dense(), dense, rows, s.valueDim(), OUTPUT_TOLERANCE,
+                c::rowCounts);
+        assertEquals(denseStats.counted(), denseStats.within(), c.name() + " dense vs dense.npy: " + denseStats.describe());
+
+        SmyrfTrace reference = cpu.trace(c.config(), c.inputs());
+        String cpuReport = compareTraces(c.name(), c.inputs(), reference, trace);
+        System.out.printf(Locale.ROOT, "golden %-13s vs out.npy %s; vs dense.npy max %.2e; orders vs reference: %d"
+                + " query, %d key positions differ; vs CPU: %s%n", c.name(), vsReference.describe(),
+                denseStats.maxDiff(), differences(c.queryOrder(), trace.queryOrder(), s.queryLen(), trace.plan().paddedQueryLen()),
+                differences(c.keyOrder(), trace.keyOrder(), s.keyLen(), trace.plan().paddedKeyLen()), cpuReport);
+    }
+
+    @Test
+    void randomShapesMatchTheCpuStageByStage() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        List<RandomCase> cases = new ArrayList<>();
+        for (int i = 0; i < RANDOM_CASES; i++) {
+            cases.add(randomCase(random, i));
+        }
+        cases.addAll(largeCases(random));
+        long start = System.nanoTime();
+        int withTies = 0;
+        for (RandomCase c : cases) {
+            SmyrfTrace reference = cpu.trace(c.config, c.inputs);
+            SmyrfTrace trace = gpu.trace(c.config, c.inputs);
+            String report = compareTraces(c.label, c.inputs, reference, trace);
+            if (report.contains("near-tie")) {
+                withTies++;
+                System.out.println(c.label + ": " + report);
+            }
+            if (c.index % 4 == 0) {
+                // The untraced path (no hash buffers) gives the same output bit for bit.
+                assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
+            }
+        }
+        System.out.printf(Locale.ROOT, "random parity: %d cases (seed %d), %d with order near-ties, %.1f s%n",
+                cases.size(), SEED, withTies, (System.nanoTime() - start) / 1e9);
+    }
+
+    @Test
+    void denseModeMatchesTheCpu() {
+        SplittableRandom random = new SplittableRandom(SEED + 1);
+        double worst = 0;
+        for (int i = 0; i < DENSE_CASES; i++) {
+            int b = 1 + random.nextInt(3);
+            int nq = 1 + random.nextInt(i % 8 == 0 ? 3000 : 400);
+            int nk = random.nextBoolean() ? nq : 1 + random.nextInt(i % 8 == 1 ? 3000 : 400);
+            int d = pick(random, 1, 7, 32, 59, 64, 128);
+            int dv = pick(random, 1, 37, 64, 100);
+            AttentionShape shape = new AttentionShape(b, nq, nk, d, dv);
+            MaskKind mask = MaskKind.values()[random.nextInt(MaskKind.values().length)];
+            AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, mask, i % 5 == 0);
+            AttentionConfig.Builder builder = AttentionConfig.builder().mode(Mode.DENSE);
+            if (random.nextBoolean()) {
+                builder.scale(0.05f + random.nextFloat());
+            }
+            AttentionConfig config = builder.build();
+            String label = "dense case " + i + " " + shape + " mask " + mask;
+            float[] expected = cpu.attend(config, inputs);
+            float[] actual = gpu.attend(config, inputs);
+            GpuTestSupport.assertNoNaN(label, actual);
+            RowStats stats = GpuTestSupport.compareRows(expected, actual, b * nq, dv, OUTPUT_TOLERANCE, null);
+            assertEquals(stats.counted(), stats.within(), label + ": " + stats.describe());
+            worst = Math.max(worst, stats.maxDiff());
+        }
+        System.out.printf(Locale.ROOT, "dense parity: %d cases, max diff %.2e%n", DENSE_CASES, worst);
+    }
+
+    @Test
+    void autoModePicksLikeTheCpu() {
+        SplittableRandom random = new SplittableRandom(SEED + 2);
+        for (int nk : new int[] {64, 300, 2000}) {
+            AttentionShape shape = new AttentionShape(2, 300, nk, 32, 32);
+            AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.NONE, false);
+            AttentionConfig config = AttentionConfig.builder().mode(Mode.AUTO).hashes(2).queryClusterSize(64).build();
+            RowStats stats = GpuTestSupport.compareRows(cpu.attend(config, inputs), gpu.attend(config, inputs),
+                    2 * 300, 32, OUTPUT_TOLERANCE, null);
+            assertEquals(stats.counted(), stats.within(), "auto, Nk=" + nk + " (" + config.resolveMode(300, nk) + "): "
+                    + stats.describe());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Compares every stage; fails on the first real difference. Orders may differ only at
+     * ties; then only the rows those ties can reach may differ, else every row must agree.
+     * Returns a one-line report.
+     */
+    static String compareTraces(String label, AttentionInputs inputs, SmyrfTrace cpuTrace, SmyrfTrace gpuTrace) {
+        AttentionShape s = inputs.shape();
+        ClusterPlan plan = cpuTrace.plan();
+        assertEquals(plan, gpuTrace.plan(), label + ": plan");
+        int h = cpuTrace.queryOrder().length / (s.batch() * plan.paddedQueryLen());
+        int segments = h * s.batch();
+        // Poison checks: nothing left unwritten.
+        GpuTestSupport.assertNoNaN(label + " queryHashes", gpuTrace.queryHashes());
+        GpuTestSupport.assertNoNaN(label + " keyHashes", gpuTrace.keyHashes());
+        GpuTestSupport.assertNoNaN(label + " roundOutputs", gpuTrace.roundOutputs());
+        GpuTestSupport.assertNoNaN(label + " roundLse", gpuTrace.roundLse());
+        GpuTestSupport.assertNoNaN(label + " output", gpuTrace.output());
+        GpuTestSupport.assertPermutations(label + " queryOrder", gpuTrace.queryOrder(), segments, plan.paddedQueryLen());
+        GpuTestSupport.assertPermutations(label + " keyOrder", gpuTrace.keyOrder(), segments, plan.paddedKeyLen());
+
+        GpuTestSupport.HashStats qh = GpuTestSupport.compareHashes(label + " queryHashes", cpuTrace.queryHashes(),
+                gpuTrace.queryHashes());
+        GpuTestSupport.HashStats kh = GpuTestSupport.compareHashes(label + " keyHashes", cpuTrace.keyHashes(),
+                gpuTrace.keyHashes());
+        int b = s.batch();
+        int qMismatch = GpuTestSupport.compareOrders(label + " queryOrder", cpuTrace.queryOrder(), gpuTrace.queryOrder(),
+                cpuTrace.queryHashes(), segments, plan.paddedQueryLen(), s.queryLen(),
+                (seg, i) -> inputs.isQueryValid(seg % b, i));
+        int kMismatch = GpuTestSupport.compareOrders(label + " keyOrder", cpuTrace.keyOrder(), gpuTrace.keyOrder(),
+                cpuTrace.keyHashes(), segments, plan.paddedKeyLen(), s.keyLen(), (seg, j) -> inputs.isKeyValid(seg % b, j));
+
+        int rows = s.batch() * s.queryLen();
+        RowStats out = GpuTestSupport.compareRows(cpuTrace.output(), gpuTrace.output(), rows, s.valueDim(),
+                OUTPUT_TOLERANCE, null);
+        String hashes = "hashes " + (qh.identical() + kh.identical()) + "/" + (qh.total() + kh.total()) + " bit-identical";
+        if (qMismatch + kMismatch == 0) {
+            RowStats rounds = GpuTestSupport.compareRows(cpuTrace.roundOutputs(), gpuTrace.roundOutputs(), segments * s.queryLen(),
+                    s.valueDim(), OUTPUT_TOLERANCE, null);
+            assertEquals(rounds.counted(), rounds.within(), label + " roundOutputs: " + rounds.describe());
+            GpuTestSupport.assertLseClose(label, cpuTrace.roundLse(), gpuTrace.roundLse());
+            assertEquals(out.counted(), out.within(), label + " output: " + out.describe());
+            return hashes + ", orders identical, output max diff " + String.format(Locale.ROOT, "%.2e", out.maxDiff());
+        }
+        // A swapped query changes its own row; a swapped key changes the rows of its two clusters.
+        long allowedBad = Math.max((long) Math.floor((1 - GOLDEN_ROW_FRACTION) * out.counted()),
+                qMismatch + (long) kMismatch * plan.queryClusterSize());
+        assertTrue(out.counted() - out.within() <= allowedBad, label + " output with order ties (" + qMismatch
+                + " query / " + kMismatch + " key positions): " + out.describe());
+        return hashes + ", " + qMismatch + " query / " + kMismatch + " key order positions differ at near-ties, output "
+                + out.describe();
+    }
+
+    /** Positions where the reference's order (H, B, N) and ours (H, B, N') differ, over the first N of each. */
+    private static int differences(int[] reference, int[] ours, int len, int paddedLen) {
+        int segments = reference.length / len;
+        int diff = 0;
+        for (int seg = 0; seg < segments; seg++) {
+            for (int p = 0; p < len; p++) {
+                if (reference[seg * len + p] != ours[seg * paddedLen + p]) {
+                    diff++;
+                }
+            }
+        }
+        return diff;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Random cases
+
+    private record RandomCase(int index, String label, AttentionConfig config, AttentionInputs inputs) {
+    }
+
+    /**
+     * A random SMYRF case: cross lengths, padding masks, lengths that are not multiples of the
+     * cluster size, odd dims, exact duplicate and zero rows, and now and then segments longer
+     * than SORT_LOCAL (the global sort path).
+     */
+    private static RandomCase randomCase(SplittableRandom random, int index) {
+        while (true) {
+            boolean longSegments = index % 10 == 9;
+            int b = longSegments ? 1 : 1 + random.nextInt(3);
+            int nq = longSegments ? 2049 + random.nextInt(7000) : 1 + random.nextInt(700);
+            boolean cross = random.nextInt(3) == 0;
+            int nk = cross ? (longSegments ? 2049 + random.nextInt(7000) : 1 + random.nextInt(700)) : nq;
+            int d = pick(random, 1, 3, 8, 16, 31, 32, 59, 64, 100, 128);
+            int dv = pick(random, 1, 5, 16, 37, 64, 96, 130);
+            int hashes = 1 + random.nextInt(4);
+            int cq = Math.min(nq, pick(random, 1, 4, 16, 31, 32, 64, 100, 128, 256));
+            AttentionConfig.Builder builder = AttentionConfig.builder().hashes(hashes).queryClusterSize(cq)
+                    .seed(random.nextLong());
+            if (!cross && random.nextBoolean()) {
+                builder.keyClusterSize(cq);
+            }
+            if (random.nextInt(3) == 0) {
+                builder.scale(0.05f + random.nextFloat());
+            }
+            AttentionConfig config = builder.build();
+            try {
+                config.plan(nq, nk);
+            } catch (IllegalArgumentException e) {
+                continue; // cluster counts cannot agree for these lengths: draw again
+            }
+            AttentionShape shape = new AttentionShape(b, nq, nk, d, dv);
+            MaskKind mask = random.nextInt(2) == 0 ? MaskKind.NONE
+                    : MaskKind.values()[1 + random.nextInt(MaskKind.values().length - 1)];
+            boolean duplicates = random.nextInt(6) == 0;
+            AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, mask, duplicates);
+            String label = "case " + index + " " + shape + " H=" + hashes + " Cq=" + cq + " mask " + mask
+                    + (duplicates ? " duplicates" : "");
+            return new RandomCase(index, label, config, inputs);
+        }
+    }
+
+    /** A few large cases: N=16384, long cross lengths, padding. */
+    private static List<RandomCase> largeCases(SplittableRandom random) {
+        List<RandomCase> cases = new ArrayList<>();
+        Object[][] specs = {
+            {new AttentionShape(1, 16384, 16384, 64, 64), 2, 128, MaskKind.NONE},
+            {new AttentionShape(2, 16384, 4096, 32, 48), 1, 256, MaskKind.RANDOM},
+            {new AttentionShape(1, 9000, 9000, 59, 37), 3, 100, MaskKind.PREFIX},
+        };
+        for (int i = 0; i < specs.length; i++) {
+            AttentionShape shape = (AttentionShape) specs[i][0];
+            AttentionConfig config = AttentionConfig.builder().hashes((Integer) specs[i][1])
+                    .queryClusterSize((Integer) specs[i][2]).seed(1000 + i).build();
+            MaskKind mask = (MaskKind) specs[i][3];
+            cases.add(new RandomCase(RANDOM_CASES + i, "large " + shape + " mask " + mask, config,
+                    GpuTestSupport.randomInputs(random, shape, mask, false)));
+        }
+        return cases;
+    }
+
+    private static int pick(SplittableRandom random, int... values) {
+        return values[random.nextInt(values.length)];
+    }
+}

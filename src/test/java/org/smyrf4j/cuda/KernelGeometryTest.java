@@ -1,0 +1,76 @@
+package org.smyrf4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** KernelGeometry mirrors src/main/cuda/smyrf_geometry.h, and its formulas match docs/kernels.md. */
+class KernelGeometryTest {
+
+    private static final String HEADER = "src/main/cuda/smyrf_geometry.h";
+    /** Java constants with no header counterpart: fixed by the contract or by CUDA itself. */
+    private static final Set<String> JAVA_ONLY = Set.of("EXTRACT_THREADS", "DENSE_QUERY_TILE",
+            "DEFAULT_DYNAMIC_SHARED_LIMIT");
+    private static final Pattern DEFINE = Pattern.compile("(?m)^\\s*#define\\s+SMYRF_(\\w+)\\s+\\(?\\s*(\\d+)\\s*\\)?\\s*(?://.*)?$");
+
+    @Test
+    void mirrorsTheHeader() throws IOException, IllegalAccessException {
+        Path header = RepoFiles.resolve(HEADER);
+        Assumptions.assumeTrue(Files.isRegularFile(header), "no " + HEADER + " in this checkout (" + header + ")");
+        Map<String, Integer> fromHeader = new TreeMap<>();
+        Matcher m = DEFINE.matcher(Files.readString(header));
+        while (m.find()) {
+            fromHeader.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        assertFalse(fromHeader.isEmpty(), HEADER + " defines no SMYRF_ integer constants");
+        Map<String, Integer> fromJava = new TreeMap<>();
+        for (Field f : KernelGeometry.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class && !JAVA_ONLY.contains(f.getName())) {
+                fromJava.put(f.getName(), f.getInt(null));
+            }
+        }
+        assertEquals(fromHeader, fromJava, "KernelGeometry vs " + HEADER);
+    }
+
+    @Test
+    void sharedMemoryFormula() {
+        // d = 64: 4 * (128*65 + 32*64 + 32*32) = 45568 bytes, under the 48 KiB default.
+        assertEquals(45568, KernelGeometry.clusterSharedBytes(KernelGeometry.ATTN_THREADS, 64));
+        // d = 128 (even) uses the odd stride 129.
+        assertEquals(4 * (128 * 129 + 32 * 128 + 32 * 32), KernelGeometry.clusterSharedBytes(128, 128));
+        assertEquals(4 * (128 * 59 + 32 * 59 + 32 * 32), KernelGeometry.clusterSharedBytes(128, 59));
+        assertTrue(KernelGeometry.clusterSharedBytes(128, 128) > KernelGeometry.DEFAULT_DYNAMIC_SHARED_LIMIT);
+    }
+
+    @Test
+    void maxDimIsTheLargestThatFits() {
+        long limit = 227 * 1024 - 640; // an H100's opt-in limit less the kernels' static index arrays
+        int max = KernelGeometry.maxDim(128, limit);
+        assertTrue(KernelGeometry.clusterSharedBytes(128, max) <= limit);
+        assertTrue(KernelGeometry.clusterSharedBytes(128, max + 1) > limit);
+        assertEquals(0, KernelGeometry.maxDim(128, 100));
+    }
+
+    @Test
+    void segmentIsTheNextPowerOfTwo() {
+        assertEquals(1, KernelGeometry.segmentLength(1));
+        assertEquals(2, KernelGeometry.segmentLength(2));
+        assertEquals(4, KernelGeometry.segmentLength(3));
+        assertEquals(2048, KernelGeometry.segmentLength(2048));
+        assertEquals(4096, KernelGeometry.segmentLength(2049));
+        assertEquals(1 << 30, KernelGeometry.segmentLength((1 << 29) + 1));
+    }
+}

@@ -1,0 +1,328 @@
+package org.smyrf4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.smyrf4j.AttentionShape;
+import org.smyrf4j.ClusterPlan;
+
+/**
+ * Checks the launches the Java side builds, without a GPU: argument lists against the
+ * contract (docs/kernels.md) and, where present, the CUDA sources; grids and block sizes; and
+ * that every buffer a kernel touches is large enough for the shape.
+ */
+class LaunchPlanTest {
+
+    /** Shapes covering cross lengths, padding, odd dims, and segments past SORT_LOCAL. */
+    private static final List<Object[]> CASES = List.of(
+            new Object[] {new AttentionShape(2, 1024, 1024, 64, 64), 4, 64, null},
+            new Object[] {new AttentionShape(3, 1000, 250, 59, 37), 3, 100, null},
+            new Object[] {new AttentionShape(1, 5000, 5000, 16, 8), 2, 128, null},
+            new Object[] {new AttentionShape(2, 7, 9, 3, 1), 1, 4, null});
+
+    @Test
+    void everyLaunchMatchesTheDocumentedSignature() throws IOException {
+        Map<String, KernelSignatures.Signature> docs =
+                KernelSignatures.fromDocs(Files.readString(RepoFiles.resolve("docs/kernels.md")));
+        Set<String> launched = checkAllLaunches(docs, "docs/kernels.md");
+        assertEquals(names(KernelPack.ENTRY_POINTS), launched, "every entry point is launched and documented");
+        assertEquals(names(KernelPack.ENTRY_POINTS), docs.keySet(), "docs/kernels.md lists exactly the engine's entry points");
+    }
+
+    @Test
+    void everyLaunchMatchesTheCudaSources() throws IOException {
+        Path dir = RepoFiles.resolve("src/main/cuda");
+        Assumptions.assumeTrue(Files.isDirectory(dir), "no CUDA sources at " + dir + " in this checkout");
+        Map<String, KernelSignatures.Signature> sources = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path cu : files.filter(p -> p.toString().endsWith(".cu")).sorted().toList()) {
+                String family = cu.getFileName().toString().replace(".cu", "");
+                for (KernelSignatures.Signature sig : KernelSignatures.fromCuda(Files.readString(cu)).values()) {
+                    sources.put(sig.entry(), sig);
+                    EntryPoint entry = KernelPack.ENTRY_POINTS.stream().filter(e -> e.name().equals(sig.entry()))
+                            .findFirst().orElse(null);
+                    assertNotNull(entry, cu + " defines " + sig.entry() + ", which no Java launcher knows");
+                    assertEquals(entry.family(), family, sig.entry() + " lives in " + cu.getFileName());
+                    if (sig.launchBounds() != null) {
+                        assertEquals(entry.blockThreads(), geometryValue(sig.launchBounds()),
+                                sig.entry() + " __launch_bounds__(" + sig.launchBounds() + ") vs the launcher's block");
+                    }
+                }
+            }
+        }
+        Assumptions.assumeFalse(sources.isEmpty(), "no .cu files in " + dir);
+        checkAllLaunches(sources, dir.toString());
+    }
+
+    @Test
+    void gridsFollowTheContract() {
+        AttentionShape shape = new AttentionShape(3, 1000, 250, 59, 37);
+        ClusterPlan plan = ClusterPlan.resolve(1000, 250, 100, null);
+        SmyrfSizes s = SmyrfSizes.of(shape, 3, plan);
+        assertEquals(10, s.clusters());
+        assertEquals(25, s.keyClusterSize());
+        assertEquals(1024, s.querySegment());
+        assertEquals(256, s.keySegment());
+        Map<String, KernelLaunch> byEntry = new HashMap<>();
+        for (KernelLaunch l : record(s, true, true).launches) {
+            byEntry.putIfAbsent(l.entryPoint().name() + ":" + firstPointer(l), l);
+        }
+        KernelLaunch hq = byEntry.get("smyrf_hash_queries:q");
+        assertEquals(List.of(4, 3, 3), List.of(hq.gridX(), hq.gridY(), hq.gridZ()), "ceil(1024/256), B, H");
+        KernelLaunch hk = byEntry.get("smyrf_hash_keys:k");
+        assertEquals(1, hk.gridX(), "ceil(256/256)");
+        KernelLaunch attn = byEntry.get("smyrf_cluster_attention:q");
+        assertEquals(List.of(10, 3, 3), List.of(attn.gridX(), attn.gridY(), attn.gridZ()), "L, B, H");
+        assertEquals(4 * (128 * 59 + 32 * 59 + 32 * 32), attn.sharedBytes());
+        KernelLaunch combine = byEntry.get("smyrf_combine:roundOut");
+        assertEquals(12, combine.gridX(), "ceil(3*1000/256)");
+        KernelLaunch extract = byEntry.get("smyrf_extract_order:keys");
+        assertEquals((9 * 1000 + 255) / 256, extract.gridX(), "ceil(H*B*Nq'/256)");
+    }
+
+    @Test
+    void untracedCallsPassNullHashes() {
+        SmyrfSizes s = SmyrfSizes.of(new AttentionShape(1, 64, 64, 8, 8), 2, ClusterPlan.resolve(64, 64, 16, 16));
+        for (KernelLaunch l : record(s, true, false).launches) {
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b && b.name().equals("hashes")) {
+                    assertEquals(null, b.buffer(), l.describe());
+                }
+            }
+        }
+    }
+
+    @Test
+    void buffersFlowFromWriterToReader() {
+        AttentionShape shape = new AttentionShape(2, 3000, 700, 24, 40);
+        SmyrfSizes s = SmyrfSizes.of(shape, 3, ClusterPlan.resolve(3000, 700, 100, null));
+        List<KernelLaunch> launches = record(s, true, true).launches;
+        // Every buffer a launch reads was written by an earlier launch or is an input.
+        Set<String> written = new HashSet<>(Set.of("q", "k", "v", "keyValid", "PROJECTIONS"));
+        for (KernelLaunch l : launches) {
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b && b.buffer() != null && b.access() != KernelArg.Access.OUT) {
+                    assertTrue(written.contains(b.buffer().purpose()), l.describe() + " reads " + b.name() + " = "
+                            + b.buffer().purpose() + " before anything wrote it");
+                }
+            }
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b && b.buffer() != null && b.access() != KernelArg.Access.IN) {
+                    written.add(b.buffer().purpose());
+                }
+            }
+        }
+        // Which buffer each parameter gets, per launch. L = 30 clusters, so Ck = 24 and Nk' = 720.
+        Map<String, String> wiring = new LinkedHashMap<>();
+        for (KernelLaunch l : launches) {
+            StringBuilder sb = new StringBuilder();
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b) {
+                    sb.append(b.name()).append('=').append(b.buffer() == null ? "null" : b.buffer().purpose()).append(' ');
+                } else if (a instanceof KernelArg.Int i && (i.name().equals("len") || i.name().equals("segLen")
+                        || i.name().equals("paddedLen"))) {
+                    sb.append(i.name()).append('=').append(i.value()).append(' ');
+                }
+            }
+            wiring.putIfAbsent(l.entryPoint().name() + ":" + sb, l.describe());
+        }
+        List<String> expected = List.of(
+                "smyrf_max_sq_norms:x=q len=3000 maxSq=MAX_SQ_Q ",
+                "smyrf_max_sq_norms:x=k len=700 maxSq=MAX_SQ_K ",
+                "smyrf_hash_queries:q=q mq2=MAX_SQ_Q mk2=MAX_SQ_K A=PROJECTIONS keyValid=keyValid paddedLen=3000"
+                        + " segLen=4096 hashes=QUERY_HASHES keys=QUERY_KEYS ",
+                "smyrf_hash_keys:k=k mq2=MAX_SQ_Q mk2=MAX_SQ_K A=PROJECTIONS keyValid=keyValid paddedLen=720"
+                        + " segLen=1024 hashes=KEY_HASHES keys=KEY_KEYS ",
+                "smyrf_sort_local:keys=QUERY_KEYS segLen=4096 ",
+                "smyrf_sort_global_step:keys=QUERY_KEYS segLen=4096 ",
+                "smyrf_sort_local_merge:keys=QUERY_KEYS segLen=4096 ",
+                "smyrf_sort_local:keys=KEY_KEYS segLen=1024 ",
+                "smyrf_extract_order:keys=QUERY_KEYS segLen=4096 paddedLen=3000 order=QUERY_ORDER ",
+                "smyrf_extract_order:keys=KEY_KEYS segLen=1024 paddedLen=720 order=KEY_ORDER ",
+                "smyrf_cluster_attention:q=q k=k v=v keyValid=keyValid qOrder=QUERY_ORDER kOrder=KEY_ORDER"
+                        + " roundOut=ROUND_OUT roundLse=ROUND_LSE ",
+                "smyrf_combine:roundOut=ROUND_OUT roundLse=ROUND_LSE out=out ");
+        assertEquals(expected, List.copyOf(wiring.keySet()));
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private Set<String> checkAllLaunches(Map<String, KernelSignatures.Signature> signatures, String source) {
+        Set<String> launched = new HashSet<>();
+        for (Object[] c : CASES) {
+            AttentionShape shape = (AttentionShape) c[0];
+            int hashes = (Integer) c[1];
+            ClusterPlan plan = ClusterPlan.resolve(shape.queryLen(), shape.keyLen(), (Integer) c[2], (Integer) c[3]);
+            SmyrfSizes s = SmyrfSizes.of(shape, hashes, plan);
+            for (boolean masked : new boolean[] {false, true}) {
+                RecordingLauncher recorder = record(s, masked, true);
+                DenseKernels dense = new DenseKernels(recorder);
+                dense.attention(shape, buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
+                        buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
+                        0.5f, buffer("out", 4L * shape.outputElements()));
+                for (KernelLaunch l : recorder.launches) {
+                    launched.add(l.entryPoint().name());
+                    KernelSignatures.Signature sig = signatures.get(l.entryPoint().name());
+                    assertNotNull(sig, l.entryPoint().name() + " is not in " + source);
+                    checkArguments(l, sig, source);
+                    checkBufferSizes(l, s);
+                    assertTrue(l.blockThreads() >= 1 && l.blockThreads() <= 1024, l.describe());
+                }
+            }
+        }
+        return launched;
+    }
+
+    private static RecordingLauncher record(SmyrfSizes s, boolean masked, boolean withHashes) {
+        RecordingLauncher recorder = new RecordingLauncher();
+        AttentionShape shape = s.shape();
+        SmyrfSequence.Buffers b = SmyrfSequence.buffers(s, (slot, bytes) -> buffer(slot.name(), bytes),
+                buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
+                buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
+                buffer("out", 4L * shape.outputElements()), withHashes);
+        new SmyrfSequence(recorder).run(s, b, 0.125f);
+        return recorder;
+    }
+
+    private static void checkArguments(KernelLaunch l, KernelSignatures.Signature sig, String source) {
+        List<KernelArg> args = l.args();
+        assertEquals(sig.params().size(), args.size(),
+                l.entryPoint().name() + ": argument count vs " + source + " " + sig.params());
+        for (int i = 0; i < args.size(); i++) {
+            KernelSignatures.Param p = sig.params().get(i);
+            KernelArg a = args.get(i);
+            KernelSignatures.Kind kind = a instanceof KernelArg.Buffer ? KernelSignatures.Kind.POINTER
+                    : a instanceof KernelArg.Int ? KernelSignatures.Kind.INT : KernelSignatures.Kind.FLOAT;
+            assertEquals(p.kind(), kind, l.entryPoint().name() + " parameter " + i + " (" + p.name() + ") in " + source);
+            String expectedName = p.name();
+            String actualName = a.name();
+            // Java names the hashed tensor by what it is (q or k); the .cu helper may call it x.
+            if (!(i == 0 && l.entryPoint().family().equals("hash"))) {
+                assertEquals(expectedName, actualName, l.entryPoint().name() + " parameter " + i + " in " + source);
+            }
+        }
+    }
+
+    /** Bytes each buffer parameter must hold, from the shapes in docs/kernels.md. */
+    private static void checkBufferSizes(KernelLaunch l, SmyrfSizes s) {
+        AttentionShape sh = s.shape();
+        long b = sh.batch();
+        long h = s.hashes();
+        Map<String, Long> need = new HashMap<>();
+        String entry = l.entryPoint().name();
+        switch (entry) {
+            case "smyrf_max_sq_norms" -> {
+                need.put("x", 4L * arg(l, "rows") * arg(l, "len") * arg(l, "dim"));
+                need.put("maxSq", 4L * arg(l, "rows"));
+            }
+            case "smyrf_hash_queries", "smyrf_hash_keys" -> {
+                boolean queries = entry.equals("smyrf_hash_queries");
+                long len = queries ? sh.queryLen() : sh.keyLen();
+                need.put(queries ? "q" : "k", 4L * b * len * sh.dim());
+                need.put("mq2", 4L * b);
+                need.put("mk2", 4L * b);
+                need.put("A", 4L * (sh.dim() + 2) * h);
+                need.put("keyValid", b * sh.keyLen());
+                need.put("hashes", 4L * h * b * len);
+                need.put("keys", 8L * h * b * arg(l, "segLen"));
+                assertEquals(queries ? s.paddedQueryLen() : s.paddedKeyLen(), arg(l, "paddedLen"), entry);
+                assertEquals(KernelGeometry.segmentLength(arg(l, "paddedLen")), arg(l, "segLen"), entry);
+            }
+            case "smyrf_sort_local", "smyrf_sort_local_merge" ->
+                need.put("keys", 8L * l.gridX() * Math.min(arg(l, "segLen"), KernelGeometry.SORT_LOCAL));
+            case "smyrf_sort_global_step" -> need.put("keys", 8L * arg(l, "total"));
+            case "smyrf_extract_order" -> {
+                need.put("keys", 8L * arg(l, "segments") * arg(l, "segLen"));
+                need.put("order", 4L * arg(l, "segments") * arg(l, "paddedLen"));
+            }
+            case "smyrf_cluster_attention" -> {
+                need.put("q", 4L * b * sh.queryLen() * sh.dim());
+                need.put("k", 4L * b * sh.keyLen() * sh.dim());
+                need.put("v", 4L * b * sh.keyLen() * sh.valueDim());
+                need.put("keyValid", b * sh.keyLen());
+                need.put("qOrder", 4L * h * b * arg(l, "L") * arg(l, "Cq"));
+                need.put("kOrder", 4L * h * b * arg(l, "L") * arg(l, "Ck"));
+                need.put("roundOut", 4L * h * b * sh.queryLen() * sh.valueDim());
+                need.put("roundLse", 4L * h * b * sh.queryLen());
+            }
+            case "smyrf_combine" -> {
+                need.put("roundOut", 4L * arg(l, "H") * arg(l, "rows") * arg(l, "dv"));
+                need.put("roundLse", 4L * arg(l, "H") * arg(l, "rows"));
+                need.put("out", 4L * arg(l, "rows") * arg(l, "dv"));
+            }
+            case "smyrf_dense_attention" -> {
+                need.put("q", 4L * b * sh.queryLen() * sh.dim());
+                need.put("k", 4L * b * sh.keyLen() * sh.dim());
+                need.put("v", 4L * b * sh.keyLen() * sh.valueDim());
+                need.put("keyValid", b * sh.keyLen());
+                need.put("out", 4L * b * sh.queryLen() * sh.valueDim());
+            }
+            default -> fail("unexpected launch " + l.describe());
+        }
+        for (KernelArg a : l.args()) {
+            if (a instanceof KernelArg.Buffer buf && buf.buffer() != null) {
+                Long bytes = need.get(buf.name());
+                assertNotNull(bytes, entry + ": no size rule for buffer " + buf.name());
+                assertTrue(buf.buffer().bytes() >= bytes, entry + ": " + buf.name() + " holds " + buf.buffer().bytes()
+                        + " bytes, the kernel touches " + bytes);
+            }
+        }
+    }
+
+    private static int arg(KernelLaunch l, String name) {
+        for (KernelArg a : l.args()) {
+            if (a instanceof KernelArg.Int i && i.name().equals(name)) {
+                return i.value();
+            }
+        }
+        throw new AssertionError(l.entryPoint().name() + " has no int argument " + name);
+    }
+
+    private static String firstPointer(KernelLaunch l) {
+        for (KernelArg a : l.args()) {
+            if (a instanceof KernelArg.Buffer b) {
+                return b.name();
+            }
+        }
+        return "";
+    }
+
+    private static DeviceBuffer buffer(String name, long bytes) {
+        return RecordingLauncher.fakeBuffer(name, Math.max(bytes, 1));
+    }
+
+    /** The value of a {@code __launch_bounds__} argument such as SMYRF_SORT_THREADS. */
+    private static int geometryValue(String text) {
+        String name = text.trim();
+        if (name.matches("\\d+")) {
+            return Integer.parseInt(name);
+        }
+        try {
+            return KernelGeometry.class.getField(name.replaceFirst("^SMYRF_", "")).getInt(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("__launch_bounds__(" + text + ") names no KernelGeometry constant");
+        }
+    }
+
+    private static Set<String> names(List<EntryPoint> entries) {
+        Set<String> names = new HashSet<>();
+        entries.forEach(e -> names.add(e.name()));
+        assertFalse(names.isEmpty());
+        return names;
+    }
+}
