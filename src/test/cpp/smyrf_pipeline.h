@@ -149,69 +149,118 @@ inline void sort_segments(smyrf_u64* keys, int segments, int segLen) {
     }
 }
 
-/** Runs one call; `withDense` adds dense attention. */
+/** The device buffers of one call and its stages, launched in the order of docs/kernels.md. */
+class Pipeline {
+public:
+    explicit Pipeline(const Case& c)
+        : c_((c.validate(), c)), Nqp_(c.paddedQueryLen()), Nkp_(c.paddedKeyLen()), Sq_(next_pow2(Nqp_)),
+          Sk_(next_pow2(Nkp_)), segments_(c.H * c.B), q_(c.q), k_(c.k), v_(c.v), alpha_(c.alpha),
+          mask_(c.hasMask ? c.mask : std::vector<uint8_t>(1)), mq2_(c.B), mk2_(c.B),
+          qHash_(size_t(segments_) * c.Nq), kHash_(size_t(segments_) * c.Nk), qKeys_(size_t(segments_) * Sq_),
+          kKeys_(size_t(segments_) * Sk_), qOrder_(size_t(segments_) * Nqp_), kOrder_(size_t(segments_) * Nkp_),
+          roundOut_(size_t(segments_) * c.Nq * c.dv), roundLse_(size_t(segments_) * c.Nq),
+          out_(size_t(c.B) * c.Nq * c.dv), dense_(size_t(c.B) * c.Nq * c.dv) {
+        set_shared_limit(smyrf_cluster_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
+        set_shared_limit(smyrf_dense_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d));
+    }
+
+    /** 1. MQ2 and MK2 of every batch row. */
+    void norms() {
+        SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(c_.B), dim3(SMYRF_HASH_THREADS), 0, q_.get(), c_.B, c_.Nq, c_.d,
+                mq2_.get());
+        SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(c_.B), dim3(SMYRF_HASH_THREADS), 0, k_.get(), c_.B, c_.Nk, c_.d,
+                mk2_.get());
+    }
+
+    /** 2. Hash values and sort keys. */
+    void hash() {
+        SMYRF_LAUNCH(smyrf_hash_queries, dim3(blocks_for(Sq_, SMYRF_HASH_THREADS), c_.B, c_.H),
+                dim3(SMYRF_HASH_THREADS), 0, q_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keyValid(), c_.B, c_.Nq,
+                c_.Nk, c_.d, c_.H, Nqp_, Sq_, qHash_.get(), qKeys_.get());
+        SMYRF_LAUNCH(smyrf_hash_keys, dim3(blocks_for(Sk_, SMYRF_HASH_THREADS), c_.B, c_.H), dim3(SMYRF_HASH_THREADS),
+                0, k_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keyValid(), c_.B, c_.Nq, c_.Nk, c_.d, c_.H, Nkp_,
+                Sk_, kHash_.get(), kKeys_.get());
+    }
+
+    /** 3. Both key arrays sorted. */
+    void sort() {
+        sort_segments(qKeys_.get(), segments_, Sq_);
+        sort_segments(kKeys_.get(), segments_, Sk_);
+    }
+
+    /** 4. The orders, first Nq' / Nk' of each segment. */
+    void orders() {
+        SMYRF_LAUNCH(smyrf_extract_order, dim3(blocks_for((long long)segments_ * Nqp_, 256)), dim3(256), 0,
+                qKeys_.get(), Sq_, Nqp_, segments_, qOrder_.get());
+        SMYRF_LAUNCH(smyrf_extract_order, dim3(blocks_for((long long)segments_ * Nkp_, 256)), dim3(256), 0,
+                kKeys_.get(), Sk_, Nkp_, segments_, kOrder_.get());
+    }
+
+    /** 5a. Attention inside every cluster of every round. */
+    void attention() {
+        SMYRF_LAUNCH(smyrf_cluster_attention, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_ATTN_THREADS),
+                SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d), q_.get(), k_.get(), v_.get(), keyValid(),
+                qOrder_.get(), kOrder_.get(), c_.B, c_.H, c_.Nq, c_.Nk, c_.d, c_.dv, c_.Cq, c_.Ck, c_.L, c_.scale,
+                roundOut_.get(), roundLse_.get());
+    }
+
+    /** 5b. The rounds combined. */
+    void combine() {
+        SMYRF_LAUNCH(smyrf_combine, dim3(blocks_for((long long)c_.B * c_.Nq, SMYRF_COMBINE_THREADS)),
+                dim3(SMYRF_COMBINE_THREADS), 0, roundOut_.get(), roundLse_.get(), c_.H, c_.B * c_.Nq, c_.dv,
+                out_.get());
+    }
+
+    /** Exact dense attention, for comparison. */
+    void dense() {
+        SMYRF_LAUNCH(smyrf_dense_attention, dim3(blocks_for(c_.Nq, SMYRF_DENSE_THREADS), c_.B),
+                dim3(SMYRF_DENSE_THREADS), SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c_.d), q_.get(), k_.get(),
+                v_.get(), keyValid(), c_.B, c_.Nq, c_.Nk, c_.d, c_.dv, c_.scale, dense_.get());
+    }
+
+    /** Every stage's result, copied back after the device finished. */
+    Stages download(bool withDense) {
+        synchronize();
+        Stages s;
+        s.queryHashes = qHash_.download();
+        s.keyHashes = kHash_.download();
+        s.queryOrder = qOrder_.download();
+        s.keyOrder = kOrder_.download();
+        s.roundOut = roundOut_.download();
+        s.roundLse = roundLse_.download();
+        s.out = out_.download();
+        if (withDense) {
+            s.dense = dense_.download();
+        }
+        return s;
+    }
+
+private:
+    const uint8_t* keyValid() { return c_.hasMask ? mask_.get() : nullptr; }
+
+    const Case& c_;
+    const int Nqp_, Nkp_, Sq_, Sk_, segments_;
+    DeviceBuffer<float> q_, k_, v_, alpha_;
+    DeviceBuffer<uint8_t> mask_;
+    DeviceBuffer<float> mq2_, mk2_, qHash_, kHash_;
+    DeviceBuffer<smyrf_u64> qKeys_, kKeys_;
+    DeviceBuffer<int> qOrder_, kOrder_;
+    DeviceBuffer<float> roundOut_, roundLse_, out_, dense_;
+};
+
+/** Runs one call, every stage in order; `withDense` adds dense attention. */
 inline Stages run(const Case& c, bool withDense = true) {
-    c.validate();
-    const int Nqp = c.paddedQueryLen(), Nkp = c.paddedKeyLen();
-    const int Sq = next_pow2(Nqp), Sk = next_pow2(Nkp);
-    const int segments = c.H * c.B;
-
-    DeviceBuffer<float> q(c.q), k(c.k), v(c.v), alpha(c.alpha);
-    DeviceBuffer<uint8_t> mask(c.hasMask ? c.mask : std::vector<uint8_t>(1));
-    const uint8_t* keyValid = c.hasMask ? mask.get() : nullptr;
-    DeviceBuffer<float> mq2(c.B), mk2(c.B);
-    DeviceBuffer<float> qHash(size_t(segments) * c.Nq), kHash(size_t(segments) * c.Nk);
-    DeviceBuffer<smyrf_u64> qKeys(size_t(segments) * Sq), kKeys(size_t(segments) * Sk);
-    DeviceBuffer<int> qOrder(size_t(segments) * Nqp), kOrder(size_t(segments) * Nkp);
-    DeviceBuffer<float> roundOut(size_t(segments) * c.Nq * c.dv), roundLse(size_t(segments) * c.Nq);
-    DeviceBuffer<float> out(size_t(c.B) * c.Nq * c.dv), dense(size_t(c.B) * c.Nq * c.dv);
-
-    // 1. norms
-    SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(c.B), dim3(SMYRF_HASH_THREADS), 0, q.get(), c.B, c.Nq, c.d, mq2.get());
-    SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(c.B), dim3(SMYRF_HASH_THREADS), 0, k.get(), c.B, c.Nk, c.d, mk2.get());
-    // 2. hashes and sort keys
-    SMYRF_LAUNCH(smyrf_hash_queries, dim3(blocks_for(Sq, SMYRF_HASH_THREADS), c.B, c.H), dim3(SMYRF_HASH_THREADS), 0,
-            q.get(), mq2.get(), mk2.get(), alpha.get(), keyValid, c.B, c.Nq, c.Nk, c.d, c.H, Nqp, Sq, qHash.get(),
-            qKeys.get());
-    SMYRF_LAUNCH(smyrf_hash_keys, dim3(blocks_for(Sk, SMYRF_HASH_THREADS), c.B, c.H), dim3(SMYRF_HASH_THREADS), 0,
-            k.get(), mq2.get(), mk2.get(), alpha.get(), keyValid, c.B, c.Nq, c.Nk, c.d, c.H, Nkp, Sk, kHash.get(),
-            kKeys.get());
-    // 3. sort
-    sort_segments(qKeys.get(), segments, Sq);
-    sort_segments(kKeys.get(), segments, Sk);
-    // 4. orders
-    SMYRF_LAUNCH(smyrf_extract_order, dim3(blocks_for((long long)segments * Nqp, 256)), dim3(256), 0, qKeys.get(), Sq,
-            Nqp, segments, qOrder.get());
-    SMYRF_LAUNCH(smyrf_extract_order, dim3(blocks_for((long long)segments * Nkp, 256)), dim3(256), 0, kKeys.get(), Sk,
-            Nkp, segments, kOrder.get());
-    // 5. attention inside the clusters, then the rounds combined
-    const size_t attnShared = SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d);
-    set_shared_limit(smyrf_cluster_attention, attnShared);
-    SMYRF_LAUNCH(smyrf_cluster_attention, dim3(c.L, c.B, c.H), dim3(SMYRF_ATTN_THREADS), attnShared, q.get(), k.get(),
-            v.get(), keyValid, qOrder.get(), kOrder.get(), c.B, c.H, c.Nq, c.Nk, c.d, c.dv, c.Cq, c.Ck, c.L, c.scale,
-            roundOut.get(), roundLse.get());
-    SMYRF_LAUNCH(smyrf_combine, dim3(blocks_for((long long)c.B * c.Nq, SMYRF_COMBINE_THREADS)),
-            dim3(SMYRF_COMBINE_THREADS), 0, roundOut.get(), roundLse.get(), c.H, c.B * c.Nq, c.dv, out.get());
+    Pipeline p(c);
+    p.norms();
+    p.hash();
+    p.sort();
+    p.orders();
+    p.attention();
+    p.combine();
     if (withDense) {
-        const size_t denseShared = SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d);
-        set_shared_limit(smyrf_dense_attention, denseShared);
-        SMYRF_LAUNCH(smyrf_dense_attention, dim3(blocks_for(c.Nq, SMYRF_DENSE_THREADS), c.B), dim3(SMYRF_DENSE_THREADS),
-                denseShared, q.get(), k.get(), v.get(), keyValid, c.B, c.Nq, c.Nk, c.d, c.dv, c.scale, dense.get());
+        p.dense();
     }
-    synchronize();
-
-    Stages s;
-    s.queryHashes = qHash.download();
-    s.keyHashes = kHash.download();
-    s.queryOrder = qOrder.download();
-    s.keyOrder = kOrder.download();
-    s.roundOut = roundOut.download();
-    s.roundLse = roundLse.download();
-    s.out = out.download();
-    if (withDense) {
-        s.dense = dense.download();
-    }
-    return s;
+    return p.download(withDense);
 }
 
 }  // namespace smyrf
