@@ -17,7 +17,7 @@ EMU_DIR      := target/emu
 EMU_SRC_DIR  := src/test/cpp
 EMU_HEADERS  := $(wildcard $(EMU_SRC_DIR)/*.h)
 EMU_OBJECTS  := $(KERNEL_FAMILIES:%=$(EMU_DIR)/obj/%.o) $(EMU_DIR)/obj/kernel_driver.o
-EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -Wall -Wextra -Wno-unknown-pragmas \
+EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Wno-unknown-pragmas \
                 -I$(CUDA_DIR) -I$(EMU_SRC_DIR) -include $(EMU_SRC_DIR)/cuda_emu.h
 
 .PHONY: all run test kernels emu jar clean

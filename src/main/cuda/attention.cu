@@ -11,8 +11,10 @@
 //   a query with no valid key gets o = 0 and lse = -inf. Logits are scale * (q . k).
 //   Shared memory: attention_tile.cuh, SMYRF_TILE_SHARED_BYTES(ATTN_THREADS, d) dynamic bytes.
 //
-// Versions: 1 (this) plain float32 on the CUDA cores, flash-style tiles (attention_tile.cuh);
-// the logits are recomputed for each chunk of 32 value columns.
+// Versions (attention_tile.cuh; the logits are recomputed for each chunk of 32 value columns):
+// 1 plain float32 on the CUDA cores, flash-style tiles, one shared-memory read per fma:
+//   0.57 ms at B=8 N=4096 d=64 dv=64 H=4 C=128 on an H100 (7.5 TFLOP/s useful).
+// 2 (this) key rows (d % 4 == 0) and value rows read as float4: 0.43 ms (10.0 TFLOP/s).
 #include "attention_tile.cuh"
 
 extern "C" __global__ void __launch_bounds__(SMYRF_ATTN_THREADS)

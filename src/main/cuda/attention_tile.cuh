@@ -11,8 +11,10 @@
 // Dynamic shared memory (floats), SMYRF_TILE_SHARED_BYTES(THREADS, d) bytes in all:
 //   queries [THREADS][d|1]    the pass's query rows; the odd stride puts the rows a warp reads
 //                             at one column in 32 different banks
-//   keys    [KEY_TILE][d]     every thread reads the same word at a time (a broadcast)
-//   values  [KEY_TILE][DV_CHUNK]
+//   keys    [KEY_TILE][d]     every thread reads the same word at a time (a broadcast); with
+//                             d % 4 == 0 as float4 (the region starts 16-byte aligned, since
+//                             THREADS * (d|1) * 4 is a multiple of 16)
+//   values  [KEY_TILE][DV_CHUNK]  read as float4 (DV_CHUNK % 4 == 0, 16-byte aligned too)
 // Static shared memory: the row index of each query of the pass and each key of the tile
 // (-1 = none: a placeholder, a masked key or past the end), (THREADS + KEY_TILE) ints.
 #ifndef SMYRF_ATTENTION_TILE_CUH
@@ -76,6 +78,7 @@ static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s,
     constexpr int TILE = SMYRF_ATTN_KEY_TILE;
     constexpr int CHUNK = SMYRF_ATTN_DV_CHUNK;
     static_assert(THREADS >= TILE, "one thread per key of the tile fills the key indices");
+    static_assert(CHUNK % 4 == 0 && (THREADS * 4) % 16 == 0, "value rows and the key tile are read as float4");
     const int t = threadIdx.x;
     const float* myQuery = s.queries + t * s.queryStride;
 
@@ -111,11 +114,27 @@ static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s,
         for (int j = 0; j < TILE; j++) {
             logit[j] = 0.0f;
         }
-        for (int c = 0; c < d; c++) {
-            float qc = myQuery[c];
+        if ((d & 3) == 0) {
+            // Key rows are 16-byte aligned: one 16-byte broadcast read feeds four fma per key
+            // (the scalar loop below spends one shared-memory read per fma).
+            for (int c = 0; c < d; c += 4) {
+                const float q0 = myQuery[c], q1 = myQuery[c + 1], q2 = myQuery[c + 2], q3 = myQuery[c + 3];
 #pragma unroll
-            for (int j = 0; j < TILE; j++) {
-                logit[j] = fmaf(qc, s.keys[j * d + c], logit[j]);
+                for (int j = 0; j < TILE; j++) {
+                    const float4 kv = *reinterpret_cast<const float4*>(s.keys + j * d + c);
+                    logit[j] = fmaf(q0, kv.x, logit[j]);
+                    logit[j] = fmaf(q1, kv.y, logit[j]);
+                    logit[j] = fmaf(q2, kv.z, logit[j]);
+                    logit[j] = fmaf(q3, kv.w, logit[j]);
+                }
+            }
+        } else {
+            for (int c = 0; c < d; c++) {
+                const float qc = myQuery[c];
+#pragma unroll
+                for (int j = 0; j < TILE; j++) {
+                    logit[j] = fmaf(qc, s.keys[j * d + c], logit[j]);
+                }
             }
         }
         float tileMax = -INFINITY;
@@ -140,9 +159,14 @@ static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s,
         for (int j = 0; j < TILE; j++) {
             float p = expf(logit[j] - mNew);  // 0 for a masked key
             st.l += p;
+            const float4* vrow = reinterpret_cast<const float4*>(s.values + j * CHUNK);
 #pragma unroll
-            for (int c = 0; c < CHUNK; c++) {
-                st.acc[c] = fmaf(p, s.values[j * CHUNK + c], st.acc[c]);
+            for (int c = 0; c < CHUNK / 4; c++) {
+                const float4 vv = vrow[c];
+                st.acc[4 * c] = fmaf(p, vv.x, st.acc[4 * c]);
+                st.acc[4 * c + 1] = fmaf(p, vv.y, st.acc[4 * c + 1]);
+                st.acc[4 * c + 2] = fmaf(p, vv.z, st.acc[4 * c + 2]);
+                st.acc[4 * c + 3] = fmaf(p, vv.w, st.acc[4 * c + 3]);
             }
         }
         st.m = mNew;

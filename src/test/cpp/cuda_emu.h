@@ -1,7 +1,9 @@
 // cuda_emu.h: a small CPU emulation of the CUDA execution model, so the kernel pack's .cu files
 // compile unchanged with g++ -std=c++20 and run in `make test` on machines without a GPU.
 //
-//   g++ -std=c++20 -pthread -ffp-contract=off -include src/test/cpp/cuda_emu.h -x c++ hash.cu
+//   g++ -std=c++20 -pthread -ffp-contract=off -fno-strict-aliasing -include src/test/cpp/cuda_emu.h -x c++ hash.cu
+//
+// (-fno-strict-aliasing: kernels read float arrays through float4, as CUDA code does.)
 //
 // Model (what the kernels may rely on, and nothing more):
 // - The blocks of a grid run one after another (x fastest, then y, then z). A block's threads
@@ -60,6 +62,15 @@ struct dim3 {
     unsigned x, y, z;
     constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
 };
+
+struct alignas(8) float2 {
+    float x, y;
+};
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+inline float2 make_float2(float x, float y) { return float2{x, y}; }
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 
 inline thread_local uint3 threadIdx{0, 0, 0};
 inline thread_local uint3 blockIdx{0, 0, 0};

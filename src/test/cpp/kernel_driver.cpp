@@ -6,9 +6,10 @@
 // Usage:
 //   smyrf-emu --geometry              the constants of smyrf_geometry.h, name=value per line
 //   smyrf-emu <caseDir> <outDir>      reads a case, writes every stage
-//   smyrf-emu --self-check [--more|--large]  random cases against the serial reference; exit 1
-//                                     on a mismatch (--more: more shapes; --large: also sizes
-//                                     meant for a real GPU)
+//   smyrf-emu --self-check [--more|--large] [--only <text>]  random cases against the serial
+//                                     reference; exit 1 on a mismatch (--more: more shapes;
+//                                     --large: also sizes meant for a real GPU; --only: the
+//                                     shapes whose name contains <text>)
 //   smyrf-emu --bench                 (GPU build) times each stage on a large case
 //
 // Case directory: params.txt with one `name=value` per line: B Nq Nk d dv H Cq Ck L scale
@@ -31,8 +32,10 @@
 #include <string>
 #include <vector>
 
+#include "smyrf_device.cuh"
 #include "smyrf_pipeline.h"
 #include "smyrf_reference.h"
+#include "emu_selftest.cuh"
 
 namespace {
 
@@ -206,7 +209,7 @@ void compare_close(Comparison& cmp, const char* stage, const std::vector<float>&
     }
 }
 
-int self_check(bool more, bool large) {
+int self_check(bool more, bool large, const char* only) {
     // Small enough for the emulation (a 1024-thread sort block costs milliseconds per step
     // there), odd enough to catch indexing: lengths that are not multiples of the cluster size
     // or the tiles, dv over one chunk, cross lengths, masks, a segment past SORT_LOCAL.
@@ -217,6 +220,7 @@ int self_check(bool more, bool large) {
         {"clusters over 128", 1, 300, 300, 16, 16, 1, 150, 150, 2, true},
         {"d 96: 66 KB shared", 1, 130, 130, 96, 24, 1, 65, 65, 1, true},
         {"global merge, N 2100", 1, 2100, 2100, 4, 4, 1, 300, 300, 1, false},
+        {"nine rounds", 1, 16, 16, 3, 40, 9, 4, 4, 1, true},  // combine's second round group
     };
     if (more) {
         shapes.push_back({"self, padded rows", 2, 100, 100, 8, 8, 2, 16, 16, 1, true});
@@ -228,8 +232,20 @@ int self_check(bool more, bool large) {
         shapes.push_back({"large, d 64", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, true});
         shapes.push_back({"large, N 70000", 1, 70000, 70000, 32, 32, 2, 256, 256, 1, false});
         shapes.push_back({"large, d 128", 2, 2048, 1500, 128, 128, 2, 128, 94, 2, true});
+        shapes.push_back({"large, 12 rounds", 2, 1000, 1000, 32, 48, 12, 50, 50, 2, true});
+    }
+    if (only != nullptr) {
+        std::vector<Shape> chosen;
+        for (const Shape& s : shapes) {
+            if (std::strstr(s.name, only) != nullptr) chosen.push_back(s);
+        }
+        shapes = chosen;
     }
     int failures = 0;
+    std::string intrinsics = smyrf::emu_selftest();
+    std::printf("intrinsics (shuffles, ballot, barriers, shared memory): %s\n",
+            intrinsics.empty() ? "ok" : ("MISMATCH " + intrinsics).c_str());
+    failures += intrinsics.empty() ? 0 : 1;
     std::printf("%-24s %9s %10s %10s %10s %10s\n", "shape", "ms", "roundOut", "roundLse", "out", "dense");
     for (size_t n = 0; n < shapes.size(); n++) {
         const Shape& shape = shapes[n];
@@ -237,7 +253,7 @@ int self_check(bool more, bool large) {
         auto t0 = std::chrono::steady_clock::now();
         smyrf::Stages got = smyrf::run(c, shape.dense);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        smyrf::Stages want = smyrf::reference::compute(c);
+        smyrf::Stages want = smyrf::reference::compute(c, shape.dense);
         Comparison hashes, orders, rout, rlse, out, dense;
         compare_bits(hashes, "queryHashes", got.queryHashes, want.queryHashes);
         compare_bits(hashes, "keyHashes", got.keyHashes, want.keyHashes);
@@ -253,6 +269,7 @@ int self_check(bool more, bool large) {
         }
         std::printf("%-24s %9.1f %10.2e %10.2e %10.2e %10.2e\n", shape.name, ms, rout.worst, rlse.worst, out.worst,
                 dense.worst);
+        std::fflush(stdout);  // a later shape that hangs must not swallow this line
         for (Comparison* cmp : {&hashes, &orders, &rout, &rlse, &out, &dense}) {
             if (!cmp->first.empty()) {
                 std::printf("  MISMATCH %s\n", cmp->first.c_str());
@@ -290,12 +307,14 @@ int main(int argc, char** argv) {
         }
         if (!args.empty() && args[0] == "--self-check") {
             bool more = false, large = false;
+            const char* only = nullptr;
             for (size_t i = 1; i < args.size(); i++) {
                 if (args[i] == "--more") more = true;
                 else if (args[i] == "--large") more = large = true;
+                else if (args[i] == "--only" && i + 1 < args.size()) only = argv[1 + ++i];
                 else throw std::invalid_argument("unknown option " + args[i]);
             }
-            return self_check(more, large);
+            return self_check(more, large, only);
         }
 #ifndef SMYRF_CUDA_EMU
         if (args.size() == 1 && args[0] == "--bench") {
@@ -307,7 +326,7 @@ int main(int argc, char** argv) {
             write_stages(args[1], smyrf::run(c));
             return 0;
         }
-        std::fprintf(stderr, "usage: smyrf-emu --geometry | --self-check [--more|--large] | <caseDir> <outDir>\n");
+        std::fprintf(stderr, "usage: smyrf-emu --geometry | --self-check [--more|--large] [--only <text>] | <caseDir> <outDir>\n");
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "smyrf-emu: %s\n", e.what());

@@ -78,7 +78,8 @@ inline double attend(const Case& c, int b, int qi, const std::vector<int>& keyRo
     return top + std::log(mass);
 }
 
-inline Stages compute(const Case& c) {
+/** Every stage; dense attention (the costly part at long lengths) only when `withDense`. */
+inline Stages compute(const Case& c, bool withDense) {
     const int Nqp = c.paddedQueryLen(), Nkp = c.paddedKeyLen();
     const double inf = std::numeric_limits<double>::infinity();
     Stages s;
@@ -123,8 +124,10 @@ inline Stages compute(const Case& c) {
         for (int j = 0; j < c.Nk; j++) all[j] = kv[j] ? j : -1;
         std::vector<double> o(c.dv);
         for (int i = 0; i < c.Nq; i++) {
-            attend(c, b, i, all, o.data());
-            for (int e = 0; e < c.dv; e++) s.dense[(size_t(b) * c.Nq + i) * c.dv + e] = float(o[e]);
+            if (withDense) {
+                attend(c, b, i, all, o.data());
+                for (int e = 0; e < c.dv; e++) s.dense[(size_t(b) * c.Nq + i) * c.dv + e] = float(o[e]);
+            }
             double top = -inf;
             for (int r = 0; r < c.H; r++) top = std::max(top, lse[(size_t(r) * c.B + b) * c.Nq + i]);
             if (top == -inf) continue;
