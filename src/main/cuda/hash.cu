@@ -1,0 +1,161 @@
+// hash.cu: SMYRF steps 1-3 and the sort keys of step 4 (SPEC.md; docs/kernels.md "Exact hashing").
+//
+// smyrf_max_sq_norms   x (rows, len, dim) -> maxSq (rows): maxSq[b] = max_i n2(x[b,i,:]).
+//                      grid (rows) x HASH_THREADS; thread t takes tokens t, t+T, ...; a tree
+//                      max over shared memory (HASH_THREADS floats) finishes the block.
+//                      Rows with dim % 4 == 0 are read as float4, four loads ahead of the chain.
+// smyrf_hash_queries   q (B, Nq, d), mq2/mk2 (B), A (d+2, H), keyValid (B, Nk) or null
+//                      -> hashes (H, B, Nq) (may be null), keys (H, B, segLen) uint64.
+// smyrf_hash_keys      the same for k (B, Nk, d), extension at row d of A instead of d+1.
+//                      grid (ceil(segLen/HASH_THREADS), B, H) x HASH_THREADS; thread i of
+//                      segment (r, b) writes key i: a hashed token (i < N), a placeholder
+//                      (N <= i < paddedLen, top bits all ones) or filler (~0, i >= paddedLen).
+//
+// Bit-exactness: the CPU engine computes the same values with Math.fma in the same order, so
+// every float operation here is an explicit round-to-nearest intrinsic (__fmaf_rn, __fadd_rn,
+// __fsub_rn, __fsqrt_rn): nvcc may neither contract nor reassociate them, whatever -fmad says.
+// n2 and the dot product both run over c ascending; the max is exact in any order.
+//
+// Versions: 1 plain float32, one token per thread, rows read straight from global memory
+// (consecutive threads read consecutive rows, so a warp's lines are reused from L1).
+// 2 (this) smyrf_max_sq_norms reads float4 rows four loads ahead: version 1 kept one 4-byte load
+// in flight per thread and, with only one block per batch row, took 2.2 ms per call at
+// B=2 N=65536 d=64 on an H100 (hashing all H rounds of the same data: 0.16 ms).
+#include "smyrf_device.cuh"
+
+// n2(x) = fma(x[d-1], x[d-1], ... fma(x[0], x[0], 0)).
+static __device__ __forceinline__ float smyrf_sq_norm(const float* __restrict__ x, int dim) {
+    float n2 = 0.0f;
+    for (int c = 0; c < dim; c++) {
+        n2 = __fmaf_rn(x[c], x[c], n2);
+    }
+    return n2;
+}
+
+// One float4's four terms of the chain, in order.
+static __device__ __forceinline__ float smyrf_sq_norm_step(float4 v, float n2) {
+    n2 = __fmaf_rn(v.x, v.x, n2);
+    n2 = __fmaf_rn(v.y, v.y, n2);
+    n2 = __fmaf_rn(v.z, v.z, n2);
+    return __fmaf_rn(v.w, v.w, n2);
+}
+
+// The same chain, for a 16-byte aligned row with dim % 4 == 0: four 16-byte loads are issued
+// before the chain consumes them, so a thread keeps 64 bytes in flight instead of 4.
+static __device__ __forceinline__ float smyrf_sq_norm_quads(const float4* __restrict__ x, int quads) {
+    float n2 = 0.0f;
+    int c = 0;
+    for (; c + 4 <= quads; c += 4) {
+        const float4 v0 = x[c], v1 = x[c + 1], v2 = x[c + 2], v3 = x[c + 3];
+        n2 = smyrf_sq_norm_step(v0, n2);
+        n2 = smyrf_sq_norm_step(v1, n2);
+        n2 = smyrf_sq_norm_step(v2, n2);
+        n2 = smyrf_sq_norm_step(v3, n2);
+    }
+    for (; c < quads; c++) {
+        n2 = smyrf_sq_norm_step(x[c], n2);
+    }
+    return n2;
+}
+
+// Order-preserving map of a float's bits to uint32: ascending floats give ascending results.
+static __device__ __forceinline__ unsigned smyrf_order_bits(float h) {
+    unsigned bits = __float_as_uint(h);
+    return bits ^ ((bits >> 31) ? 0xFFFFFFFFu : 0x80000000u);
+}
+
+// One block per batch row, so occupancy is moot: min-blocks 1 lets ptxas keep the loads in
+// registers (with the default it capped sm_86/89 at 40 registers and spilled).
+extern "C" __global__ void __launch_bounds__(SMYRF_HASH_THREADS, 1)
+smyrf_max_sq_norms(const float* __restrict__ x, int rows, int len, int dim, float* __restrict__ maxSq) {
+    __shared__ float partial[SMYRF_HASH_THREADS];
+    const int b = blockIdx.x;
+    const int t = threadIdx.x;
+    const float* row = x + (size_t)b * len * dim;
+    float best = 0.0f;  // n2 >= 0, so 0 is the identity of this max
+    if (dim % 4 == 0 && ((size_t)x & 15) == 0) {
+        const float4* row4 = reinterpret_cast<const float4*>(row);
+        const int quads = dim / 4;
+        for (int i = t; i < len; i += blockDim.x) {
+            best = fmaxf(best, smyrf_sq_norm_quads(row4 + (size_t)i * quads, quads));
+        }
+    } else {
+        for (int i = t; i < len; i += blockDim.x) {
+            best = fmaxf(best, smyrf_sq_norm(row + (size_t)i * dim, dim));
+        }
+    }
+    partial[t] = best;
+    __syncthreads();
+    for (int half = blockDim.x / 2; half > 0; half >>= 1) {
+        if (t < half) {
+            partial[t] = fmaxf(partial[t], partial[t + half]);
+        }
+        __syncthreads();
+    }
+    if (t == 0 && b < rows) {
+        maxSq[b] = partial[0];
+    }
+}
+
+// Hash of one token for round r (docs/kernels.md): h = x . A[0..d-1, r] + ext * A[extRow, r],
+// ext = sqrt(max((MQ2 + MK2) - n2(x), 0)), then h + 0 (so -0 becomes +0).
+static __device__ __forceinline__ float smyrf_hash_token(const float* __restrict__ x, float mq2, float mk2,
+        const float* __restrict__ A, int dim, int H, int r, int extRow) {
+    float n2 = 0.0f;
+    float h = 0.0f;
+    for (int c = 0; c < dim; c++) {
+        float xc = x[c];
+        n2 = __fmaf_rn(xc, xc, n2);
+        h = __fmaf_rn(xc, A[c * H + r], h);
+    }
+    float extSq = __fsub_rn(__fadd_rn(mq2, mk2), n2);
+    extSq = extSq > 0.0f ? extSq : 0.0f;  // also turns -0 into +0, like Java's Math.max
+    h = __fmaf_rn(__fsqrt_rn(extSq), A[extRow * H + r], h);
+    return __fadd_rn(h, 0.0f);
+}
+
+// One thread per key slot of segment (r, b); `validOf` is the mask row to read, or null.
+static __device__ __forceinline__ void smyrf_hash_segment(const float* __restrict__ x, const float* __restrict__ mq2,
+        const float* __restrict__ mk2, const float* __restrict__ A, const smyrf_u8* __restrict__ validRow, int B,
+        int N, int d, int H, int extRow, int paddedLen, int segLen, float* __restrict__ hashes,
+        smyrf_u64* __restrict__ keys) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    const int b = blockIdx.y;
+    const int r = blockIdx.z;
+    if (i >= segLen) {
+        return;
+    }
+    const size_t segment = (size_t)r * B + b;
+    smyrf_u64 key;
+    if (i >= paddedLen) {
+        key = ~0ULL;
+    } else if (i >= N) {
+        key = ((smyrf_u64)SMYRF_TOP_LAST << 32) | (unsigned)i;
+    } else {
+        float h = smyrf_hash_token(x + ((size_t)b * N + i) * d, mq2[b], mk2[b], A, d, H, r, extRow);
+        if (hashes != nullptr) {
+            hashes[segment * N + i] = h;
+        }
+        bool valid = validRow == nullptr || validRow[i] != 0;
+        unsigned top = valid ? smyrf_order_bits(h) : SMYRF_TOP_LAST;
+        key = ((smyrf_u64)top << 32) | (unsigned)i;
+    }
+    keys[segment * segLen + i] = key;
+}
+
+extern "C" __global__ void __launch_bounds__(SMYRF_HASH_THREADS)
+smyrf_hash_queries(const float* __restrict__ q, const float* __restrict__ mq2, const float* __restrict__ mk2,
+        const float* __restrict__ A, const smyrf_u8* __restrict__ keyValid, int B, int Nq, int Nk, int d, int H,
+        int paddedLen, int segLen, float* __restrict__ hashes, smyrf_u64* __restrict__ keys) {
+    // Self-attention padding (SPEC step 4): with equal lengths, query i is valid iff key i is.
+    const smyrf_u8* validRow = (keyValid != nullptr && Nq == Nk) ? keyValid + (size_t)blockIdx.y * Nk : nullptr;
+    smyrf_hash_segment(q, mq2, mk2, A, validRow, B, Nq, d, H, d + 1, paddedLen, segLen, hashes, keys);
+}
+
+extern "C" __global__ void __launch_bounds__(SMYRF_HASH_THREADS)
+smyrf_hash_keys(const float* __restrict__ k, const float* __restrict__ mq2, const float* __restrict__ mk2,
+        const float* __restrict__ A, const smyrf_u8* __restrict__ keyValid, int B, int Nq, int Nk, int d, int H,
+        int paddedLen, int segLen, float* __restrict__ hashes, smyrf_u64* __restrict__ keys) {
+    const smyrf_u8* validRow = keyValid != nullptr ? keyValid + (size_t)blockIdx.y * Nk : nullptr;
+    smyrf_hash_segment(k, mq2, mk2, A, validRow, B, Nk, d, H, d, paddedLen, segLen, hashes, keys);
+}

@@ -1,0 +1,31 @@
+// smyrf_geometry.h: the launch geometry shared by the kernels, the CPU emulation's driver and
+// (mirrored by org.smyrf4j.cuda.KernelGeometry, checked equal by a test) the Java launchers.
+// docs/kernels.md explains each value. Plain macros so the same file serves nvcc, g++ and a
+// text parser; change a value here, in KernelGeometry.java and in docs/kernels.md together.
+#ifndef SMYRF_GEOMETRY_H
+#define SMYRF_GEOMETRY_H
+
+// Threads per hashing / norm block: one token per thread.
+#define SMYRF_HASH_THREADS 256
+// Threads per sort block; each owns two keys of the block's chunk.
+#define SMYRF_SORT_THREADS 1024
+// Keys a sort block holds in shared memory (2 * SORT_THREADS, 16 KiB of uint64).
+#define SMYRF_SORT_LOCAL 2048
+// Threads per cluster-attention block; thread t owns query t of the pass.
+#define SMYRF_ATTN_THREADS 128
+// Keys staged in shared memory at a time (attention and dense).
+#define SMYRF_ATTN_KEY_TILE 32
+// Value columns a thread accumulates in registers per pass over the keys.
+#define SMYRF_ATTN_DV_CHUNK 32
+// Threads per dense block = queries per block.
+#define SMYRF_DENSE_THREADS 128
+// Threads per combine block: one query row per thread.
+#define SMYRF_COMBINE_THREADS 256
+
+// Dynamic shared memory of an attention or dense block with `threads` threads and head dim
+// `dim`: the pass's queries (odd row stride dim|1, so a warp's rows fall in different banks),
+// one key tile and one value tile, all float.
+#define SMYRF_TILE_SHARED_BYTES(threads, dim) \
+    (4 * ((threads) * ((dim) | 1) + SMYRF_ATTN_KEY_TILE * (dim) + SMYRF_ATTN_KEY_TILE * SMYRF_ATTN_DV_CHUNK))
+
+#endif

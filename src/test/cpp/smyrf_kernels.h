@@ -1,0 +1,31 @@
+// smyrf_kernels.h: prototypes of the kernel pack's entry points (docs/kernels.md), for host code
+// that launches them: the emulated driver (g++, cuda_emu.h) or the same driver built by nvcc.
+#ifndef SMYRF_KERNELS_H
+#define SMYRF_KERNELS_H
+
+#include "smyrf_geometry.h"
+
+typedef unsigned long long smyrf_u64;
+typedef unsigned char smyrf_u8;
+
+extern "C" {
+__global__ void smyrf_max_sq_norms(const float* x, int rows, int len, int dim, float* maxSq);
+__global__ void smyrf_hash_queries(const float* q, const float* mq2, const float* mk2, const float* A,
+        const smyrf_u8* keyValid, int B, int Nq, int Nk, int d, int H, int paddedLen, int segLen, float* hashes,
+        smyrf_u64* keys);
+__global__ void smyrf_hash_keys(const float* k, const float* mq2, const float* mk2, const float* A,
+        const smyrf_u8* keyValid, int B, int Nq, int Nk, int d, int H, int paddedLen, int segLen, float* hashes,
+        smyrf_u64* keys);
+__global__ void smyrf_sort_local(smyrf_u64* keys, int segLen);
+__global__ void smyrf_sort_global_step(smyrf_u64* keys, int segLen, int k, int j, int total);
+__global__ void smyrf_sort_local_merge(smyrf_u64* keys, int segLen, int k);
+__global__ void smyrf_extract_order(const smyrf_u64* keys, int segLen, int paddedLen, int segments, int* order);
+__global__ void smyrf_cluster_attention(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,
+        const int* qOrder, const int* kOrder, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L,
+        float scale, float* roundOut, float* roundLse);
+__global__ void smyrf_combine(const float* roundOut, const float* roundLse, int H, int rows, int dv, float* out);
+__global__ void smyrf_dense_attention(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,
+        int B, int Nq, int Nk, int d, int dv, float scale, float* out);
+}
+
+#endif
