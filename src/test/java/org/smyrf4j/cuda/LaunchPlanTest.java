@@ -306,9 +306,12 @@ class LaunchPlanTest {
         return RecordingLauncher.fakeBuffer(name, Math.max(bytes, 1));
     }
 
-    /** The value of a {@code __launch_bounds__} argument such as SMYRF_SORT_THREADS. */
+    /**
+     * The block size of a {@code __launch_bounds__} such as {@code SMYRF_SORT_THREADS} or
+     * {@code SMYRF_HASH_THREADS, 1} (the optional second argument is the minimum blocks per SM).
+     */
     private static int geometryValue(String text) {
-        String name = text.trim();
+        String name = text.split(",")[0].trim();
         if (name.matches("\\d+")) {
             return Integer.parseInt(name);
         }
