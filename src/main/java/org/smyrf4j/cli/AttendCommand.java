@@ -62,16 +62,18 @@ final class AttendCommand implements Callable<Integer> {
         if (Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out must be a file, got the folder " + out);
         }
-        AttendTensors tensors = AttendTensors.of(
-                NpyArrays.readFloat("--q", q),
-                NpyArrays.readFloat("--k", k),
-                NpyArrays.readFloat("--v", v),
-                keyValid == null ? null : NpyArrays.readMask("--key-valid", keyValid));
-        AttentionShape shape = tensors.shape();
-        AttentionConfig config = attention.config(shape.dim(), "dim " + shape.dim() + " of --q");
-        AttentionOptions.Resolved resolved = AttentionOptions.resolve(config, shape.queryLen(), shape.keyLen());
-
+        // The engine first: the CPU engine compiles its kernels on a thread of its own while
+        // the inputs load, which takes a second off a cold JVM's single call.
         try (AttentionEngine engine = backend.open()) {
+            AttendTensors tensors = AttendTensors.of(
+                    NpyArrays.readFloat("--q", q),
+                    NpyArrays.readFloat("--k", k),
+                    NpyArrays.readFloat("--v", v),
+                    keyValid == null ? null : NpyArrays.readMask("--key-valid", keyValid));
+            AttentionShape shape = tensors.shape();
+            AttentionConfig config = attention.config(shape.dim(), "dim " + shape.dim() + " of --q");
+            AttentionOptions.Resolved resolved = AttentionOptions.resolve(config, shape.queryLen(), shape.keyLen());
+
             long start = System.nanoTime();
             float[] output = engine.attend(config, tensors.inputs());
             double millis = (System.nanoTime() - start) / 1e6;
