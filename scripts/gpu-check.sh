@@ -9,7 +9,7 @@
 #   SKIP_BENCH=1 scripts/gpu-check.sh
 #
 # Logs go to $OUT (when set, e.g. on the device machine) or build/gpu-check/: gpu-check.log,
-# junit/ (JUnit XML reports) and bench.txt. Each step has a time limit so the whole run stays
+# junit/ (JUnit XML reports), bench.txt and sdpa.csv. Each step has a time limit so the whole run stays
 # under 5 minutes; the exit status is 0 when the gpu tests pass (or skip, where no GPU is usable).
 set -uo pipefail
 
@@ -20,6 +20,7 @@ LOG_DIR=${OUT:-$REPO/build/gpu-check}
 TEST_TIMEOUT=${TEST_TIMEOUT:-170}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-100}
 STEP_TIMEOUT=${STEP_TIMEOUT:-30}
+SDPA_TIMEOUT=${SDPA_TIMEOUT:-60}
 
 mkdir -p "$LOG_DIR"
 LOG="$LOG_DIR/gpu-check.log"
@@ -101,6 +102,16 @@ check() {
             | tee "$LOG_DIR/bench.txt"
         bench_rc=${PIPESTATUS[0]}
         echo "benchmark exit status: $bench_rc"
+    fi
+
+    section "PyTorch SDPA baseline (scripts/sdpa_bench.py)"
+    if [[ -n "${SKIP_BENCH:-}" ]]; then
+        echo "skipped (SKIP_BENCH set)"
+    elif python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+        timeout "$SDPA_TIMEOUT" python3 "$REPO/scripts/sdpa_bench.py" --csv "$LOG_DIR/sdpa.csv"
+        echo "sdpa exit status: $?"
+    else
+        echo "skipped: no python3 with a CUDA-enabled torch here"
     fi
 
     section "summary"
