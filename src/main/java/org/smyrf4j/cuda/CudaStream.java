@@ -1,7 +1,7 @@
 package org.smyrf4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
@@ -15,10 +15,12 @@ import jcuda.driver.CUstream_flags;
 /**
  * The engine's stream, with the copies and fills it issues. The context must be current.
  *
- * <p>Copies take Java arrays (pageable memory). That is safe with the async calls: the driver
- * copies pageable host-to-device data to a staging buffer before the call returns, and a
- * device-to-pageable-host copy returns only once complete (CUDA "API synchronization behavior"),
- * so JCuda may release the array as soon as the call returns.
+ * <p>Copies take Java arrays (pageable memory), which JCuda pins or stages only for the
+ * duration of the call. So they use the synchronous copies: CUDA documents that an async copy
+ * with pageable memory only "might be" synchronous, and a copy still running after JCuda
+ * released the array would read or write freed memory. The synchronous copies run on the legacy
+ * default stream, which our blocking stream synchronizes with, so they stay ordered with the
+ * kernels queued here.
  */
 final class CudaStream implements AutoCloseable {
 
@@ -48,26 +50,26 @@ final class CudaStream implements AutoCloseable {
 
     void upload(DeviceBuffer dst, float[] src, String name) {
         requireFits(dst, 4L * src.length, name);
-        check(cuMemcpyHtoDAsync(dst.pointer(), Pointer.to(src), 4L * src.length, stream),
-                "cuMemcpyHtoDAsync(" + name + ", " + 4L * src.length + " bytes)");
+        check(cuMemcpyHtoD(dst.pointer(), Pointer.to(src), 4L * src.length),
+                "cuMemcpyHtoD(" + name + ", " + 4L * src.length + " bytes)");
     }
 
     void upload(DeviceBuffer dst, byte[] src, String name) {
         requireFits(dst, src.length, name);
-        check(cuMemcpyHtoDAsync(dst.pointer(), Pointer.to(src), src.length, stream),
-                "cuMemcpyHtoDAsync(" + name + ", " + src.length + " bytes)");
+        check(cuMemcpyHtoD(dst.pointer(), Pointer.to(src), src.length),
+                "cuMemcpyHtoD(" + name + ", " + src.length + " bytes)");
     }
 
     void download(float[] dst, DeviceBuffer src, String name) {
         requireFits(src, 4L * dst.length, name);
-        check(cuMemcpyDtoHAsync(Pointer.to(dst), src.pointer(), 4L * dst.length, stream),
-                "cuMemcpyDtoHAsync(" + name + ", " + 4L * dst.length + " bytes)");
+        check(cuMemcpyDtoH(Pointer.to(dst), src.pointer(), 4L * dst.length),
+                "cuMemcpyDtoH(" + name + ", " + 4L * dst.length + " bytes)");
     }
 
     void download(int[] dst, DeviceBuffer src, String name) {
         requireFits(src, 4L * dst.length, name);
-        check(cuMemcpyDtoHAsync(Pointer.to(dst), src.pointer(), 4L * dst.length, stream),
-                "cuMemcpyDtoHAsync(" + name + ", " + 4L * dst.length + " bytes)");
+        check(cuMemcpyDtoH(Pointer.to(dst), src.pointer(), 4L * dst.length),
+                "cuMemcpyDtoH(" + name + ", " + 4L * dst.length + " bytes)");
     }
 
     /** Fills the first {@code words} 32-bit words of {@code dst} with {@code pattern}. */
