@@ -25,7 +25,16 @@ EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -fno-strict-aliasing -
 all: jar
 
 ## kernels: the kernel pack (cubins for sm_80/86/89/90 + PTX, and a manifest) under target/kernel-pack
+# Without nvcc the jar is built without the pack (the CUDA backend then says so); CI sets
+# REQUIRE_KERNELS=1 so that a missing nvcc fails the build instead.
+NVCC_FOUND := $(shell command -v $(NVCC) 2>/dev/null)
+ifeq ($(NVCC_FOUND),)
+kernels:
+	@if [ -n "$$REQUIRE_KERNELS" ]; then echo "error: nvcc not found: install the CUDA toolkit (13.x) to build the kernel pack"; exit 1; fi
+	@echo "warning: nvcc not found: building without the kernel pack (the CUDA backend will report it missing)"
+else
 kernels: $(PACK_DIR)/manifest.tsv
+endif
 
 $(PACK_DIR)/manifest.tsv: $(KERNEL_PARTS) scripts/build-kernels.sh
 	@scripts/build-kernels.sh manifest $@ $(KERNEL_PARTS)
