@@ -54,27 +54,7 @@ class BertModelTest {
     static void setUp() throws IOException {
         gemm = new CpuGemm(2);
         engine = new CpuEngine(2);
-        SplittableRandom random = new SplittableRandom(5);
-        tf = new LinkedHashMap<>();
-        String root = "bert/";
-        tf.put(root + "embeddings/word_embeddings", random(random, VOCAB, HIDDEN));
-        tf.put(root + "embeddings/position_embeddings", random(random, POSITIONS, HIDDEN));
-        tf.put(root + "embeddings/token_type_embeddings", random(random, 2, HIDDEN));
-        norm(random, root + "embeddings/LayerNorm");
-        for (int l = 0; l < LAYERS; l++) {
-            String p = root + "encoder/layer_" + l + "/";
-            for (String s : new String[] {"attention/self/query", "attention/self/key", "attention/self/value",
-                    "attention/output/dense"}) {
-                dense(random, p + s, HIDDEN, HIDDEN);
-            }
-            norm(random, p + "attention/output/LayerNorm");
-            dense(random, p + "intermediate/dense", HIDDEN, INTER);
-            dense(random, p + "output/dense", INTER, HIDDEN);
-            norm(random, p + "output/LayerNorm");
-        }
-        dense(random, "cls/predictions/transform/dense", HIDDEN, HIDDEN);
-        norm(random, "cls/predictions/transform/LayerNorm");
-        tf.put("cls/predictions/output_bias", random(random, VOCAB));
+        tf = TinyBert.tensors(5, HIDDEN, INTER, VOCAB, POSITIONS, LAYERS);
         TinyCheckpointWriter.write(dir.resolve("variables"), tf, 3);
         weights = BertWeights.load(TfCheckpoint.open(dir.resolve("variables")));
     }
@@ -290,38 +270,6 @@ class BertModelTest {
 
     private static double get(String name, int index) {
         return tf.get(name).data()[index];
-    }
-
-    // ------------------------------------------------------------------ random weights
-
-    private static FloatTensor random(SplittableRandom random, int... shape) {
-        int n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        float[] data = new float[n];
-        for (int i = 0; i < n; i++) {
-            data[i] = (float) (random.nextDouble() * 2 - 1);
-        }
-        return new FloatTensor(data, shape);
-    }
-
-    private static void dense(SplittableRandom random, String prefix, int in, int out) {
-        FloatTensor w = random(random, in, out);
-        for (int i = 0; i < w.data().length; i++) {
-            w.data()[i] /= (float) Math.sqrt(in);
-        }
-        tf.put(prefix + "/kernel", w);
-        tf.put(prefix + "/bias", random(random, out));
-    }
-
-    private static void norm(SplittableRandom random, String prefix) {
-        FloatTensor gamma = random(random, HIDDEN);
-        for (int i = 0; i < HIDDEN; i++) {
-            gamma.data()[i] = 1 + gamma.data()[i] / 4;
-        }
-        tf.put(prefix + "/gamma", gamma);
-        tf.put(prefix + "/beta", random(random, HIDDEN));
     }
 
     private static FloatTensor transpose(FloatTensor t) {
