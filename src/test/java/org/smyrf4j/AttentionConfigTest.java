@@ -2,6 +2,9 @@ package org.smyrf4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.smyrf4j.Messages.assertRefused;
 
 import org.junit.jupiter.api.Test;
@@ -73,5 +76,18 @@ class AttentionConfigTest {
     void modeParsing() {
         assertEquals(Mode.DENSE, Mode.parse(" Dense "));
         assertRefused(() -> Mode.parse("fast"), "mode", "fast");
+    }
+
+    @Test
+    void extensionsAreOffByDefaultAndKeptByToBuilder() {
+        AttentionConfig plain = AttentionConfig.builder().build();
+        assertFalse(plain.hasExtensions());
+        assertEquals(0, plain.globalKeys().length);
+        AttentionConfig ext = plain.toBuilder().globalKeys(0, -1).unionRounds(true).build();
+        assertTrue(ext.hasExtensions());
+        assertArrayEquals(new int[] {0, -1}, ext.globalKeys());
+        assertEquals(ext, ext.toBuilder().build());
+        assertNotEquals(plain, ext);
+        assertTrue(ext.toString().contains("globalKeys=[0, -1]"), ext.toString());
     }
 }

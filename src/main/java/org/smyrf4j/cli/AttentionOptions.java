@@ -43,6 +43,15 @@ final class AttentionOptions {
             description = "smyrf (default), dense (exact), or auto (dense when H*Ck >= Nk).")
     Mode mode = Mode.SMYRF;
 
+    @Option(names = "--global-keys", paramLabel = "P", split = ",",
+            description = "Global key positions seen by every query in every round (SPEC Extensions); negative"
+                    + " ones count back from the last valid key, e.g. 0,-1 ([CLS] and [SEP] in BERT).")
+    int[] globalKeys;
+
+    @Option(names = "--union-rounds", description = "Union softmax across rounds (SPEC Extensions): a key that"
+            + " shares a cluster with the query in several rounds counts once.")
+    boolean unionRounds;
+
     /** What runs for one shape: the resolved mode, and the cluster plan when it is SMYRF. */
     record Resolved(AttentionConfig config, Mode mode, ClusterPlan plan) {
         /** "smyrf H=4 Cq=64 Ck=64 (16 clusters)", "dense" or "auto->dense". */
@@ -51,6 +60,12 @@ final class AttentionOptions {
             if (plan != null) {
                 text += " H=" + config.hashes() + " Cq=" + plan.queryClusterSize() + " Ck=" + plan.keyClusterSize()
                         + " (" + plan.clusters() + (plan.clusters() == 1 ? " cluster)" : " clusters)");
+                if (config.hasGlobalKeys()) {
+                    text += " global keys " + java.util.Arrays.toString(config.globalKeys());
+                }
+                if (config.unionRounds()) {
+                    text += " union softmax";
+                }
             }
             return text;
         }
@@ -102,6 +117,10 @@ final class AttentionOptions {
         if (scale != null) {
             builder.scale(scale);
         }
+        if (globalKeys != null) {
+            builder.globalKeys(globalKeys);
+        }
+        builder.unionRounds(unionRounds);
         return builder.build();
     }
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         versionProvider = VersionProvider.class,
         description = "SMYRF attention: clustered, O(N log N) attention for long sequences, on CUDA or the CPU.",
-        subcommands = {AttendCommand.class, LayerCommand.class, InfoCommand.class, RunCommand.class},
+        subcommands = {AttendCommand.class, LayerCommand.class, BertCommand.class, InfoCommand.class, RunCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",

@@ -57,6 +57,17 @@ abstract class BlockAttention {
      * @param v V, rows of s.valueDim values (not modified)
      */
     final void attend(float[] k, float[] v, int[] keyRows, int keyCount, BlockScratch s) {
+        attend(k, v, keyRows, keyCount, s, null);
+    }
+
+    /**
+     * As {@link #attend(float[], float[], int[], int, BlockScratch)} with {@code l_ij += bias[i * keyCount + j]}
+     * after the scaling (SPEC Extensions, union softmax: bias = -log n_ij); a null bias changes
+     * nothing, not even the rounding.
+     *
+     * @param bias (count, keyCount) row-major, or null (not modified)
+     */
+    final void attend(float[] k, float[] v, int[] keyRows, int keyCount, BlockScratch s, float[] bias) {
         int count = s.count;
         int dv = s.valueDim;
         Arrays.fill(s.acc, 0, count * dv, 0f);
@@ -69,6 +80,9 @@ abstract class BlockAttention {
         for (int from = 0; from < keyCount; from += KEY_TILE) {
             int tileKeys = Math.min(KEY_TILE, keyCount - from);
             logits(s, k, keyRows, from, tileKeys);
+            if (bias != null) {
+                addBias(s, bias, keyCount, from, tileKeys);
+            }
             softmaxTile(s, tileKeys);
             if (from > 0) {
                 rescale(s);
@@ -116,6 +130,16 @@ abstract class BlockAttention {
      * kernels that need no warm-up.
      */
     void exerciseTiles(int calls, boolean mainTiles) {
+    }
+
+    /** {@code tile[j*width + i] += bias[i*keyCount + from + j]} for queries i < count. */
+    private static void addBias(BlockScratch s, float[] bias, int keyCount, int from, int tileKeys) {
+        for (int j = 0; j < tileKeys; j++) {
+            int row = j * s.width;
+            for (int i = 0; i < s.count; i++) {
+                s.tile[row + i] += bias[i * keyCount + from + j];
+            }
+        }
     }
 
     /** Scales each query's accumulator by its alpha (x * 1 = x, so alpha == 1 is skipped). */

@@ -22,8 +22,8 @@ import org.smyrf4j.ClusterPlan;
  */
 final class ClusterAttention {
 
-    /** One worker's scratch: the block buffers and the cluster's member lists. */
-    private record Scratch(BlockScratch block, int[] keyRows, int[] queries) {
+    /** One worker's scratch: the block buffers, the cluster's member lists and the logit bias. */
+    private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias) {
     }
 
     private ClusterAttention() {
@@ -35,10 +35,12 @@ final class ClusterAttention {
      * @param combine receives every query's o_r, lse_r, round by round
      * @param roundOutputs (H, B, Nq, dv) to fill, or null
      * @param roundLse (H, B, Nq) to fill, or null
+     * @param globalKeys keys skipped in their cluster and added to every cluster (SPEC Extensions)
+     * @param union n_ij for the union softmax (SPEC Extensions), or null for plain SMYRF
      */
     static void compute(WorkerPool pool, BlockAttention kernel, AttentionInputs inputs, ClusterPlan plan,
             int hashes, float scale, int[] queryOrder, int[] keyOrder, RoundCombine combine, float[] roundOutputs,
-            float[] roundLse) {
+            float[] roundLse, GlobalKeys globalKeys, UnionCounts union) {
         AttentionShape shape = inputs.shape();
         int batch = shape.batch();
         int nq = shape.queryLen();
@@ -53,11 +55,18 @@ final class ClusterAttention {
         float[] q = inputs.q();
         float[] k = inputs.k();
         float[] v = inputs.v();
+        int maxKeys = ck + globalKeys.maxPerRow();
+        // log(H) for a global key (in every cluster of every round), log(n) otherwise.
+        float[] logCount = new float[hashes + 1];
+        for (int n = 1; n <= hashes; n++) {
+            logCount[n] = (float) StrictMath.log(n);
+        }
 
         for (int round = 0; round < hashes; round++) {
             int firstSegment = round * batch; // segment = round * batch + b
             pool.run(batch * clusters,
-                    () -> new Scratch(new BlockScratch(d, dv, scale, kernel.blockCapacity()), new int[ck], new int[cq]),
+                    () -> new Scratch(new BlockScratch(d, dv, scale, kernel.blockCapacity()), new int[maxKeys],
+                            new int[cq], union == null ? null : new float[kernel.blockCapacity() * maxKeys]),
                     (item, s) -> {
                         int b = item / clusters;
                         int c = item % clusters;
@@ -65,9 +74,13 @@ final class ClusterAttention {
                         int keyCount = 0;
                         for (int p = segment * paddedK + c * ck, end = p + ck; p < end; p++) {
                             int j = keyOrder[p];
-                            if (j < nk && inputs.isKeyValid(b, j)) {
+                            if (j < nk && inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)) {
                                 s.keyRows()[keyCount++] = b * nk + j;
                             }
+                        }
+                        int clusterKeys = keyCount;
+                        for (int j : globalKeys.ofRow(b)) {
+                            s.keyRows()[keyCount++] = b * nk + j;
                         }
                         int queryCount = 0;
                         for (int p = segment * paddedQ + c * cq, end = p + cq; p < end; p++) {
@@ -83,7 +96,10 @@ final class ClusterAttention {
                             for (int t = 0; t < count; t++) {
                                 block.putQuery(q, b * nq + s.queries()[first + t], t);
                             }
-                            kernel.attend(k, v, s.keyRows(), keyCount, block);
+                            if (union != null) {
+                                fillUnionBias(s, union, b, nk, first, count, clusterKeys, keyCount, logCount);
+                            }
+                            kernel.attend(k, v, s.keyRows(), keyCount, block, s.bias());
                             for (int t = 0; t < count; t++) {
                                 int row = b * nq + s.queries()[first + t];
                                 combine.add(row, block.acc, t * dv, block.lse[t]);
@@ -95,6 +111,22 @@ final class ClusterAttention {
                             }
                         }
                     });
+        }
+    }
+
+    /** bias[t * keyCount + j] = -log n_ij for the block's queries t and the cluster's keys j. */
+    private static void fillUnionBias(Scratch s, UnionCounts union, int b, int nk, int first, int count,
+            int clusterKeys, int keyCount, float[] logCount) {
+        float[] bias = s.bias();
+        for (int t = 0; t < count; t++) {
+            int i = s.queries()[first + t];
+            int base = t * keyCount;
+            for (int j = 0; j < clusterKeys; j++) {
+                bias[base + j] = -logCount[union.count(b, i, s.keyRows()[j] - b * nk)];
+            }
+            for (int j = clusterKeys; j < keyCount; j++) {
+                bias[base + j] = -logCount[union.hashes()];
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ import org.smyrf4j.SmyrfTrace;
  *       handed to</li>
  *   <li>{@link RoundCombine}: step 7, accumulated online in round order;</li>
  * </ol>
+ * The SPEC extensions of {@link AttentionConfig} ({@link GlobalKeys}: sorted last, added to every
+ * cluster; {@link UnionCounts}: logits minus log n_ij) hook into steps 4 and 6; with them off the
+ * stages compute exactly the plain steps. Dense attention ignores them (it already sees every key).
  * or {@link DenseAttention} for exact attention. Orders are bit-exact with the GPU contract
  * (docs/kernels.md); continuous outputs agree with it to float rounding.
  *
@@ -123,16 +126,21 @@ public final class CpuEngine implements AttentionBackend {
         float[] projections = config.projections(d);
         float scale = config.scale(d);
 
+        GlobalKeys globalKeys = config.hasGlobalKeys()
+                ? GlobalKeys.resolve(config.globalKeys(), inputs) : GlobalKeys.none(batch, nk);
         float[][] hashValues = XboxHashing.hash(pool, batch, d, hashes, projections,
                 new XboxHashing.Side(inputs.q(), nq, d + 1), new XboxHashing.Side(inputs.k(), nk, d));
         int[][] orders = SortOrder.orders(pool, hashes, batch,
                 new SortOrder.Side(hashValues[0], nq, plan.paddedQueryLen(), inputs::isQueryValid),
-                new SortOrder.Side(hashValues[1], nk, plan.paddedKeyLen(), inputs::isKeyValid));
+                new SortOrder.Side(hashValues[1], nk, plan.paddedKeyLen(),
+                        (b, j) -> inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)));
+        UnionCounts union = config.unionRounds()
+                ? new UnionCounts(hashes, batch, nq, nk, plan, orders[0], orders[1]) : null;
         RoundCombine combine = new RoundCombine(batch * nq, dv);
         float[] roundOutputs = keepRounds ? new float[hashes * batch * nq * dv] : null;
         float[] roundLse = keepRounds ? new float[hashes * batch * nq] : null;
         ClusterAttention.compute(pool, kernel, inputs, plan, hashes, scale, orders[0], orders[1], combine,
-                roundOutputs, roundLse);
+                roundOutputs, roundLse, globalKeys, union);
         float[] output = combine.finish(pool);
         return new SmyrfTrace(plan, hashValues[0], hashValues[1], orders[0], orders[1], roundOutputs, roundLse,
                 output);

@@ -378,6 +378,12 @@ public final class CudaEngine implements AttentionBackend {
     }
 
     private Call prepareSmyrf(AttentionConfig config, AttentionShape shape) {
+        // The kernels compute the plain steps only; dense attention needs no extension.
+        if (config.hasExtensions()) {
+            throw new IllegalArgumentException("the CUDA engine does not support SPEC extensions yet: globalKeys="
+                    + java.util.Arrays.toString(config.globalKeys()) + ", unionRounds=" + config.unionRounds()
+                    + "; use the CPU engine or mode DENSE");
+        }
         ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
         SmyrfSizes sizes = SmyrfSizes.of(shape, config.hashes(), plan);
         requireDimFits(AttentionKernels.CLUSTER_ATTENTION, ATTN_THREADS, shape.dim());

@@ -206,6 +206,19 @@ class CudaEngineTest {
     }
 
     @Test
+    void extensionsAreRefusedUntilTheKernelsSupportThem() {
+        AttentionShape shape = new AttentionShape(1, 8, 8, 4, 4);
+        AttentionInputs inputs = GpuTestSupport.randomInputs(new SplittableRandom(8), shape, MaskKind.NONE, false);
+        AttentionConfig global = AttentionConfig.builder().hashes(1).clusterSize(4).globalKeys(0, -1).build();
+        AttentionConfig union = AttentionConfig.builder().hashes(2).clusterSize(4).unionRounds(true).build();
+        for (AttentionConfig config : new AttentionConfig[] {global, union}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.attend(config, inputs));
+            assertTrue(e.getMessage().contains("extensions"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> engine.trace(config, inputs));
+        }
+    }
+
+    @Test
     void badTensorsAreRefused() {
         AttentionConfig config = AttentionConfig.builder().hashes(1).clusterSize(4).build();
         try (DeviceTensor q = engine.allocate(1, 8, 16);

