@@ -72,8 +72,9 @@ jar: kernels
 run: jar
 	scripts/smyrf4j run
 
-## test: every CPU test; gpu tests skip with their reason where no GPU is usable
-test: kernels emu
+## test: every CPU test; gpu tests skip with their reason where no GPU is usable; the Java CUDA path
+## runs on the stand-in driver (fakecuda)
+test: kernels emu fakecuda
 	$(MVN) package
 
 clean:
