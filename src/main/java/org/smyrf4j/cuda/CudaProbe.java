@@ -154,7 +154,9 @@ public final class CudaProbe {
             pack = pack + "; serves " + capability + " with " + image.why();
             String loadProblem = tryLoad(manifest, image);
             if (loadProblem != null) {
-                return fail("kernel pack does not load on " + device + ": " + loadProblem);
+                // The usual cause is a driver older than the nvcc that built the pack: say both.
+                return fail("kernel pack does not load on " + device + ": " + loadProblem + " (driver: CUDA " + driver
+                        + "; pack built by nvcc " + manifest.nvccVersion() + ")");
             }
             return new Result(true, device + " (compute " + capability + ", driver CUDA " + driver + "), kernels: "
                     + image.why(), device, capability, driver, pack, cublas);

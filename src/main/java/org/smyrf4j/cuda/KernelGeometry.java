@@ -29,7 +29,10 @@ public final class KernelGeometry {
     public static final int EXTRACT_THREADS = 256;
     /** Queries per dense block: one per thread. */
     public static final int DENSE_QUERY_TILE = DENSE_THREADS;
-    /** Dynamic shared memory a block gets without opting in to more. */
+    /**
+     * Shared memory, static and dynamic together, a block gets without opting in to more: a
+     * function's default dynamic limit is this less its static shared memory.
+     */
     public static final int DEFAULT_DYNAMIC_SHARED_LIMIT = 48 * 1024;
 
     private KernelGeometry() {
@@ -61,6 +64,15 @@ public final class KernelGeometry {
             }
         }
         return lo;
+    }
+
+    /**
+     * Whether a launch with {@code dynamicBytes} of dynamic shared memory must first raise the
+     * function's limit (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES): when static and dynamic
+     * bytes together exceed the 48 KiB a block gets by default.
+     */
+    static boolean needsSharedOptIn(long dynamicBytes, long staticBytes) {
+        return dynamicBytes > 0 && dynamicBytes + staticBytes > DEFAULT_DYNAMIC_SHARED_LIMIT;
     }
 
     /** The sort segment of a padded length: its next power of two (1 for 1). */

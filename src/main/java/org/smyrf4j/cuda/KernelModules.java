@@ -108,11 +108,12 @@ final class KernelModules implements AutoCloseable {
     }
 
     /**
-     * Raises the kernel's dynamic shared memory limit to {@code bytes} when it exceeds the
-     * default 48 KiB (once per size; the attribute stays set on the function).
+     * Raises the kernel's dynamic shared memory limit to {@code bytes} when the default does not
+     * cover it: the default is 48 KiB less the kernel's static shared memory, so the rule looks
+     * at both (once per size; the attribute stays set on the function).
      */
     synchronized void allowDynamicShared(EntryPoint entry, int bytes) {
-        if (bytes <= KernelGeometry.DEFAULT_DYNAMIC_SHARED_LIMIT) {
+        if (!KernelGeometry.needsSharedOptIn(bytes, staticSharedBytes(entry))) {
             return;
         }
         Integer set = dynamicSharedSet.get(entry);

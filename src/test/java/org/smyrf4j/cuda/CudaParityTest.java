@@ -37,8 +37,14 @@ import org.smyrf4j.cuda.GpuTestSupport.RowStats;
 @Tag("gpu")
 class CudaParityTest {
 
-    /** Fresh random shapes per run of the suite; the seed is printed so a failure can be replayed. */
-    private static final int RANDOM_CASES = 210;
+    /**
+     * Fresh random shapes per run of the suite; the seed is printed so a failure can be replayed.
+     * {@code -Dsmyrf4j.test.randomCases=N} runs the first N only and {@code -Dsmyrf4j.test.largeCases=false}
+     * leaves out the large ones: for slow stand-ins of a GPU (scripts/fake-gpu-check.sh).
+     */
+    private static final int RANDOM_CASES = Integer.getInteger("smyrf4j.test.randomCases", 210);
+    private static final boolean LARGE_CASES =
+            Boolean.parseBoolean(System.getProperty("smyrf4j.test.largeCases", "true"));
     private static final int DENSE_CASES = 40;
     private static final long SEED = Long.getLong("smyrf4j.test.seed", 20251127L);
 
@@ -92,7 +98,7 @@ class CudaParityTest {
         assertEquals(denseStats.counted(), denseStats.within(), c.name() + " dense vs dense.npy: " + denseStats.describe());
 
         SmyrfTrace reference = cpu.trace(c.config(), c.inputs());
-        String cpuReport = compareTraces(c.name(), c.inputs(), reference, trace);
+        String cpuReport = compareTraces(c.name(), c.inputs(), reference, trace).text();
         System.out.printf(Locale.ROOT, "golden %-13s vs out.npy %s; vs dense.npy max %.2e; orders vs reference: %d"
                 + " query, %d key positions differ; vs CPU: %s%n", c.name(), vsReference.describe(),
                 denseStats.maxDiff(), differences(c.queryOrder(), trace.queryOrder(), s.queryLen(), trace.plan().paddedQueryLen()),
@@ -106,24 +112,33 @@ class CudaParityTest {
         for (int i = 0; i < RANDOM_CASES; i++) {
             cases.add(randomCase(random, i));
         }
-        cases.addAll(largeCases(random));
+        if (LARGE_CASES) {
+            cases.addAll(largeCases(random));
+        }
         long start = System.nanoTime();
         int withTies = 0;
+        double worst = 0;
+        String worstCase = "none";
         for (RandomCase c : cases) {
             SmyrfTrace reference = cpu.trace(c.config, c.inputs);
             SmyrfTrace trace = gpu.trace(c.config, c.inputs);
-            String report = compareTraces(c.label, c.inputs, reference, trace);
-            if (report.contains("near-tie")) {
+            TraceComparison report = compareTraces(c.label, c.inputs, reference, trace);
+            if (report.orderTies()) {
                 withTies++;
-                System.out.println(c.label + ": " + report);
+                System.out.println(c.label + ": " + report.text());
+            } else if (report.outputMaxDiff() > worst) {
+                worst = report.outputMaxDiff();
+                worstCase = c.label;
             }
             if (c.index % 4 == 0) {
                 // The untraced path (no hash buffers) gives the same output bit for bit.
                 assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
             }
         }
-        System.out.printf(Locale.ROOT, "random parity: %d cases (seed %d), %d with order near-ties, %.1f s%n",
-                cases.size(), SEED, withTies, (System.nanoTime() - start) / 1e9);
+        // The margin to OUTPUT_TOLERANCE over the cases without ties, so a run shows how close it came.
+        System.out.printf(Locale.ROOT, "random parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
+                + " largest output difference without ties %.2e (%s)%n", cases.size(), SEED, withTies,
+                (System.nanoTime() - start) / 1e9, worst, worstCase);
     }
 
     @Test
@@ -172,11 +187,20 @@ class CudaParityTest {
     // ---------------------------------------------------------------------------------------
 
     /**
+     * What {@link #compareTraces} found.
+     *
+     * @param text          a one-line report
+     * @param orderTies     whether some order positions differed (at near-ties)
+     * @param outputMaxDiff the largest output difference over all rows
+     */
+    record TraceComparison(String text, boolean orderTies, double outputMaxDiff) {
+    }
+
+    /**
      * Compares every stage; fails on the first real difference. Orders may differ only at
      * ties; then only the rows those ties can reach may differ, else every row must agree.
-     * Returns a one-line report.
      */
-    static String compareTraces(String label, AttentionInputs inputs, SmyrfTrace cpuTrace, SmyrfTrace gpuTrace) {
+    static TraceComparison compareTraces(String label, AttentionInputs inputs, SmyrfTrace cpuTrace, SmyrfTrace gpuTrace) {
         AttentionShape s = inputs.shape();
         ClusterPlan plan = cpuTrace.plan();
         assertEquals(plan, gpuTrace.plan(), label + ": plan");
@@ -212,15 +236,16 @@ class CudaParityTest {
             assertEquals(rounds.counted(), rounds.within(), label + " roundOutputs: " + rounds.describe());
             GpuTestSupport.assertLseClose(label, cpuTrace.roundLse(), gpuTrace.roundLse());
             assertEquals(out.counted(), out.within(), label + " output: " + out.describe());
-            return hashes + ", orders identical, output max diff " + String.format(Locale.ROOT, "%.2e", out.maxDiff());
+            return new TraceComparison(hashes + ", orders identical, output max diff "
+                    + String.format(Locale.ROOT, "%.2e", out.maxDiff()), false, out.maxDiff());
         }
         // A swapped query changes its own row; a swapped key changes the rows of its two clusters.
         long allowedBad = Math.max((long) Math.floor((1 - GOLDEN_ROW_FRACTION) * out.counted()),
                 qMismatch + (long) kMismatch * plan.queryClusterSize());
         assertTrue(out.counted() - out.within() <= allowedBad, label + " output with order ties (" + qMismatch
                 + " query / " + kMismatch + " key positions): " + out.describe());
-        return hashes + ", " + qMismatch + " query / " + kMismatch + " key order positions differ at near-ties, output "
-                + out.describe();
+        return new TraceComparison(hashes + ", " + qMismatch + " query / " + kMismatch
+                + " key order positions differ at near-ties, output " + out.describe(), true, out.maxDiff());
     }
 
     /** Positions where the reference's order (H, B, N) and ours (H, B, N') differ, over the first N of each. */

@@ -56,6 +56,18 @@ class KernelGeometryTest {
     }
 
     @Test
+    void optInCountsStaticSharedMemoryToo() {
+        int limit = KernelGeometry.DEFAULT_DYNAMIC_SHARED_LIMIT;
+        assertFalse(KernelGeometry.needsSharedOptIn(0, 16384), "no dynamic memory, nothing to raise");
+        assertFalse(KernelGeometry.needsSharedOptIn(limit - 640, 640), "exactly 48 KiB in all");
+        assertTrue(KernelGeometry.needsSharedOptIn(limit - 639, 640), "one byte over once static memory counts");
+        assertTrue(KernelGeometry.needsSharedOptIn(limit + 1, 0));
+        // d = 64, the common head dim, stays under the default with the kernels' 640 static bytes.
+        assertFalse(KernelGeometry.needsSharedOptIn(KernelGeometry.clusterSharedBytes(128, 64), 640));
+        assertTrue(KernelGeometry.needsSharedOptIn(KernelGeometry.clusterSharedBytes(128, 96), 640));
+    }
+
+    @Test
     void maxDimIsTheLargestThatFits() {
         long limit = 227 * 1024 - 640; // an H100's opt-in limit less the kernels' static index arrays
         int max = KernelGeometry.maxDim(128, limit);

@@ -1,0 +1,113 @@
+package org.smyrf4j.cuda;
+
+import java.util.SplittableRandom;
+import org.smyrf4j.AttentionConfig;
+import org.smyrf4j.AttentionInputs;
+import org.smyrf4j.AttentionShape;
+import org.smyrf4j.Mode;
+import org.smyrf4j.SmyrfTrace;
+import org.smyrf4j.cpu.CpuEngine;
+import org.smyrf4j.cuda.GpuTestSupport.MaskKind;
+
+/**
+ * The CUDA engine end to end on whatever libcuda.so.1 the process finds, meant for the stand-in
+ * of {@code make fakecuda} (FakeCudaDriverTest runs it in a child JVM with that library on
+ * LD_LIBRARY_PATH): checked mode, every path once on small shapes, each against the CPU engine.
+ * Exits 0 when everything agrees, 3 when CUDA is unusable (with the reason), else throws.
+ */
+final class FakeDriverSmoke {
+
+    /** Continuous stages against the CPU engine: the emulation computes what the GPU does in float32. */
+    private static final double TOLERANCE = 1e-5;
+
+    private FakeDriverSmoke() {
+    }
+
+    public static void main(String[] args) {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.usable()) {
+            System.out.println("CUDA unusable: " + probe.reason());
+            System.exit(3);
+        }
+        SplittableRandom random = new SplittableRandom(5);
+        try (CudaEngine gpu = CudaEngine.open(probe, CudaEngine.Options.CHECKED);
+                CpuEngine cpu = new CpuEngine()) {
+            System.out.println("engine: " + gpu.description());
+            // Self-attention with padding (invalid queries), dv over one 32-column chunk.
+            traced(gpu, cpu, random, new AttentionShape(2, 50, 50, 8, 40), 2, 16, MaskKind.PREFIX);
+            // Cross lengths with key holes; d = 96 needs the raised dynamic shared memory limit.
+            traced(gpu, cpu, random, new AttentionShape(1, 40, 70, 96, 8), 1, 8, MaskKind.RANDOM);
+            // 2100 tokens: sort segments of 4096 > SORT_LOCAL, so the global merge steps run.
+            traced(gpu, cpu, random, new AttentionShape(1, 2100, 2100, 4, 4), 1, 700, MaskKind.NONE);
+            // Dense and auto on host arrays, and the untraced SMYRF path (null hash pointers).
+            AttentionShape shape = new AttentionShape(2, 90, 90, 16, 24);
+            AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.SOME_ROW_EMPTY, true);
+            for (Mode mode : Mode.values()) {
+                AttentionConfig config = AttentionConfig.builder().mode(mode).hashes(2).queryClusterSize(30).build();
+                compare(mode + " attend", cpu.attend(config, inputs), gpu.attend(config, inputs));
+            }
+            // Device tensors give the host result.
+            AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(30).build();
+            try (DeviceTensor q = gpu.upload(inputs.q(), 2, 90, 16);
+                    DeviceTensor k = gpu.upload(inputs.k(), 2, 90, 16);
+                    DeviceTensor v = gpu.upload(inputs.v(), 2, 90, 24);
+                    DeviceMask mask = gpu.uploadMask(inputs.keyValid(), 2, 90);
+                    DeviceTensor out = gpu.allocate(2, 90, 24)) {
+                gpu.attend(config, q, k, v, mask, out);
+                compare("device tensors", gpu.attend(config, inputs), gpu.download(out));
+            }
+            DeviceMemoryStats memory = gpu.memoryStats();
+            System.out.println("memory: " + memory);
+        }
+        System.out.println("fake driver smoke: OK");
+    }
+
+    private static void traced(CudaEngine gpu, CpuEngine cpu, SplittableRandom random, AttentionShape shape,
+            int hashes, int queryClusterSize, MaskKind mask) {
+        AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, mask, false);
+        AttentionConfig config = AttentionConfig.builder().hashes(hashes).queryClusterSize(queryClusterSize)
+                .seed(random.nextLong()).build();
+        SmyrfTrace want = cpu.trace(config, inputs);
+        SmyrfTrace got = gpu.trace(config, inputs);
+        String label = shape + " H=" + hashes + " mask " + mask;
+        same(label + " queryHashes", want.queryHashes(), got.queryHashes());
+        same(label + " keyHashes", want.keyHashes(), got.keyHashes());
+        same(label + " queryOrder", want.queryOrder(), got.queryOrder());
+        same(label + " keyOrder", want.keyOrder(), got.keyOrder());
+        compare(label + " roundOutputs", want.roundOutputs(), got.roundOutputs());
+        compare(label + " roundLse", want.roundLse(), got.roundLse());
+        compare(label + " output", want.output(), got.output());
+        System.out.println("traced " + label + ": every stage agrees");
+    }
+
+    private static void same(String what, float[] want, float[] got) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                throw new AssertionError(what + " first differs at " + i + ": cpu " + want[i] + ", cuda " + got[i]);
+            }
+        }
+    }
+
+    private static void same(String what, int[] want, int[] got) {
+        for (int i = 0; i < want.length; i++) {
+            if (want[i] != got[i]) {
+                throw new AssertionError(what + " first differs at " + i + ": cpu " + want[i] + ", cuda " + got[i]);
+            }
+        }
+    }
+
+    private static void compare(String what, float[] want, float[] got) {
+        if (want.length != got.length) {
+            throw new AssertionError(what + ": " + got.length + " values, expected " + want.length);
+        }
+        for (int i = 0; i < want.length; i++) {
+            float w = want[i];
+            float g = got[i];
+            boolean ok = Float.isInfinite(w) || Float.isInfinite(g) ? w == g
+                    : Math.abs(w - g) <= TOLERANCE * Math.max(1, Math.abs(w));
+            if (!ok) {
+                throw new AssertionError(what + " first differs at " + i + ": cpu " + w + ", cuda " + g);
+            }
+        }
+    }
+}
