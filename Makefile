@@ -5,7 +5,7 @@ NVCC     ?= nvcc
 JAR      := target/smyrf4j.jar
 PACK_DIR := target/kernel-pack
 
-.PHONY: all run test kernels jar clean
+.PHONY: all run test kernels jar clean jmh bench
 
 all: jar
 
@@ -28,6 +28,18 @@ test: kernels
 
 clean:
 	rm -rf target
+
+## bench: the bench command's default sweep on the best backend (scripts/smyrf4j bench --help for options)
+bench: jar
+	scripts/smyrf4j bench $(BENCH_ARGS)
+
+## jmh: JMH micro-benchmarks of the CPU engine's hot loops (src/jmh/java, Maven profile jmh; not part
+## of `make test`). Arguments go to JMH's runner, e.g. make jmh JMH_ARGS='BlockAttention -p kernel=vector'
+JMH_ARGS ?=
+jmh:
+	$(MVN) -Pjmh test-compile
+	$(JAVA) --add-modules jdk.incubator.vector -cp target/classes:target/jmh-classes:$$(cat target/jmh.classpath) \
+		org.openjdk.jmh.Main $(JMH_ARGS)
 
 ## bundle: what scripts/gpu-check.sh needs on a machine without Java or Maven, in .bundle/:
 ## a jlink JRE, the jar (kernel pack inside), the test classes and golden data, JUnit's console launcher
