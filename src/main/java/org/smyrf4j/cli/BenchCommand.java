@@ -53,6 +53,8 @@ final class BenchCommand implements Callable<Integer> {
     static final int WARM_UP_TOKENS = 1024;
     static final double WARM_UP_MILLIS = 2000;
     static final int WARM_UP_MIN_ROUNDS = 3;
+    /** XChart draws with AWT. */
+    static final String CHARTS_MODULE = "java.desktop";
 
     @Spec
     private CommandSpec spec;
@@ -205,6 +207,11 @@ final class BenchCommand implements Callable<Integer> {
         requireWritable("--plot", plot);
         if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             throw new IllegalArgumentException("--plot must name a .png file, got '" + plot + "'");
+        }
+        if (plot != null && ModuleLayer.boot().findModule(CHARTS_MODULE).isEmpty()) {
+            // e.g. the jlink runtime of `make bundle`: say so before the sweep, not after it.
+            throw new IllegalArgumentException("--plot needs the module " + CHARTS_MODULE
+                    + ", which this Java runtime lacks; use --csv and plot elsewhere");
         }
     }
 
