@@ -22,7 +22,7 @@ EMU_OBJECTS  := $(KERNEL_FAMILIES:%=$(EMU_DIR)/obj/%.o) $(EMU_DIR)/obj/kernel_dr
 EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Wno-unknown-pragmas \
                 -I$(CUDA_DIR) -I$(EMU_SRC_DIR) -include $(EMU_SRC_DIR)/cuda_emu.h
 
-.PHONY: all run test test-bert kernels emu fakecuda jar clean
+.PHONY: all run test test-bert kernels emu fakecuda jar clean jmh bench
 
 all: jar
 
@@ -102,6 +102,18 @@ test-bert: $(BERT_JAR)
 
 clean:
 	rm -rf target
+
+## bench: the bench command's default sweep on the best backend (scripts/smyrf4j bench --help for options)
+bench: jar
+	scripts/smyrf4j bench $(BENCH_ARGS)
+
+## jmh: JMH micro-benchmarks of the CPU engine's hot loops (src/jmh/java, Maven profile jmh; not part
+## of `make test`). Arguments go to JMH's runner, e.g. make jmh JMH_ARGS='BlockAttention -p kernel=vector'
+JMH_ARGS ?=
+jmh:
+	$(MVN) -Pjmh test-compile
+	$(JAVA) --add-modules jdk.incubator.vector -cp target/classes:target/jmh-classes:$$(cat target/jmh.classpath) \
+		org.openjdk.jmh.Main $(JMH_ARGS)
 
 ## bundle: what scripts/gpu-check.sh needs on a machine without Java or Maven, in .bundle/:
 ## a jlink JRE, the jar (kernel pack inside), the test classes and golden data, JUnit's console launcher

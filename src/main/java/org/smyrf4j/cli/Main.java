@@ -8,7 +8,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code smyrf4j} command line: {@code attend}, {@code layer}, {@code info} and {@code run}.
+ * The {@code smyrf4j} command line: {@code attend}, {@code layer}, {@code info}, {@code run} and
+ * {@code bench}.
  *
  * <p>Every failure ends in one line on stderr that starts with {@code error:} and one of the
  * exit codes below; no stack trace reaches the user.
@@ -18,7 +19,8 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         versionProvider = VersionProvider.class,
         description = "SMYRF attention: clustered, O(N log N) attention for long sequences, on CUDA or the CPU.",
-        subcommands = {AttendCommand.class, LayerCommand.class, BertCommand.class, InfoCommand.class, RunCommand.class},
+        subcommands = {AttendCommand.class, LayerCommand.class, BertCommand.class, InfoCommand.class, RunCommand.class,
+            BenchCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
@@ -98,6 +100,6 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: attend, layer, info or run");
+        throw new ParameterException(spec.commandLine(), "missing command: attend, layer, info, run or bench");
     }
 }

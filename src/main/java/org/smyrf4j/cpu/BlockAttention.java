@@ -70,6 +70,7 @@ abstract class BlockAttention {
     final void attend(float[] k, float[] v, int[] keyRows, int keyCount, BlockScratch s, float[] bias) {
         int count = s.count;
         int dv = s.valueDim;
+        s.transposeQueries();
         Arrays.fill(s.acc, 0, count * dv, 0f);
         if (keyCount == 0) {
             Arrays.fill(s.lse, 0, count, Float.NEGATIVE_INFINITY);

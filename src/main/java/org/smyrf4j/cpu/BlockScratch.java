@@ -15,6 +15,8 @@ final class BlockScratch {
     /** Largest block width; a multiple of the kernel's lane count. */
     final int capacity;
 
+    /** Queries of the block as {@link #putQuery} copies them: (capacity, dim), row t = query t. */
+    final float[] queryRows;
     /** Queries of the block, transposed: (dim, width), query t of the block in column t. */
     final float[] queriesT;
     /** Logits, then probabilities, of one key tile: (KEY_TILE, width), key-major. */
@@ -37,6 +39,7 @@ final class BlockScratch {
         this.valueDim = valueDim;
         this.scale = scale;
         this.capacity = capacity;
+        this.queryRows = new float[capacity * dim];
         this.queriesT = new float[dim * capacity];
         this.tile = new float[BlockAttention.KEY_TILE * capacity];
         this.acc = new float[capacity * valueDim];
@@ -64,11 +67,26 @@ final class BlockScratch {
         }
     }
 
-    /** Copies query row {@code row} of {@code q} (dim values at row*dim) into column {@code column}. */
+    /**
+     * Copies query row {@code row} of {@code q} (dim values at row*dim) into column {@code column},
+     * once {@link #transposeQueries()} has run.
+     *
+     * <p>Why in two steps: the rows of a cluster are scattered over Q, so each is a cache miss.
+     * Copied whole (a few vector moves each), many rows' misses are in flight at once; written
+     * straight into their columns, each row's 64 scattered stores filled the store queue and
+     * left the next rows' loads waiting (this copy was a fifth of SMYRF's time at N = 16384).
+     */
     void putQuery(float[] q, int row, int column) {
-        int src = row * dim;
-        for (int c = 0, dst = column; c < dim; c++, dst += width) {
-            queriesT[dst] = q[src + c];
+        System.arraycopy(q, row * dim, queryRows, column * dim, dim);
+    }
+
+    /** Fills {@link #queriesT}'s columns 0..count-1 from the copied rows (all within L1). */
+    void transposeQueries() {
+        for (int c = 0; c < dim; c++) {
+            int dst = c * width;
+            for (int t = 0, src = c; t < count; t++, src += dim) {
+                queriesT[dst + t] = queryRows[src];
+            }
         }
     }
 }

@@ -16,14 +16,28 @@ import org.smyrf4j.ClusterPlan;
  *
  * <p>Each query's o_r and lse_r go to {@link RoundCombine} (step 7) and, for a trace, to round
  * outputs (H, B, Nq, dv) and round log-sum-exps (H, B, Nq) at the queries' original positions.
- * Rounds run one after the other, each a parallel stage with one work item per (row,
- * cluster); every query appears in exactly one cluster per round, so each output row is
- * written by one item per round, rounds in order.
+ *
+ * <p>Order of work: batch rows in groups, and for each group the rounds one after the other,
+ * each a parallel stage with one work item per (row of the group, cluster). Every query
+ * appears in exactly one cluster per round, so each output row is written by one item per
+ * round, rounds in order. Why groups: a cluster gathers its queries, keys and values from
+ * scattered rows and updates the combine's accumulators at scattered rows, so the stage is
+ * bound by cache misses unless a row's Q, K, V and accumulators (16 MiB at N = 16384,
+ * d = dv = 64) are still cached from the previous round. Running every round of a small group
+ * before the next group keeps them cached; a group is as small as keeps every thread busy
+ * ({@link #MIN_ITEMS_PER_THREAD} items each per stage).
  */
 final class ClusterAttention {
 
+    /** Stages with fewer items per thread than this leave threads idle at their end. */
+    static final int MIN_ITEMS_PER_THREAD = 8;
+
     /** One worker's scratch: the block buffers, the cluster's member lists and the logit bias. */
     private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias) {
+    }
+
+    /** The SPEC extensions of one call: global keys, and n_ij for the union softmax (or null). */
+    private record Extensions(GlobalKeys globalKeys, UnionCounts union, float[] logCount) {
     }
 
     private ClusterAttention() {
@@ -43,74 +57,87 @@ final class ClusterAttention {
             float[] roundLse, GlobalKeys globalKeys, UnionCounts union) {
         AttentionShape shape = inputs.shape();
         int batch = shape.batch();
-        int nq = shape.queryLen();
-        int nk = shape.keyLen();
-        int d = shape.dim();
-        int dv = shape.valueDim();
-        int cq = plan.queryClusterSize();
-        int ck = plan.keyClusterSize();
         int clusters = plan.clusters();
-        int paddedQ = plan.paddedQueryLen();
-        int paddedK = plan.paddedKeyLen();
-        float[] q = inputs.q();
-        float[] k = inputs.k();
-        float[] v = inputs.v();
-        int maxKeys = ck + globalKeys.maxPerRow();
+        int maxKeys = plan.keyClusterSize() + globalKeys.maxPerRow();
         // log(H) for a global key (in every cluster of every round), log(n) otherwise.
         float[] logCount = new float[hashes + 1];
         for (int n = 1; n <= hashes; n++) {
             logCount[n] = (float) StrictMath.log(n);
         }
+        Extensions extensions = new Extensions(globalKeys, union, logCount);
+        int groupRows = rowsPerGroup(batch, clusters, pool.threads());
+        for (int firstRow = 0; firstRow < batch; firstRow += groupRows) {
+            int group = firstRow;
+            int rows = Math.min(groupRows, batch - firstRow);
+            for (int round = 0; round < hashes; round++) {
+                int r = round;
+                pool.run(rows * clusters,
+                        () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, kernel.blockCapacity()),
+                                new int[maxKeys], new int[plan.queryClusterSize()],
+                                union == null ? null : new float[kernel.blockCapacity() * maxKeys]),
+                        (item, s) -> cluster(kernel, inputs, plan, r, group + item / clusters, item % clusters,
+                                queryOrder, keyOrder, combine, roundOutputs, roundLse, extensions, s));
+            }
+        }
+    }
 
-        for (int round = 0; round < hashes; round++) {
-            int firstSegment = round * batch; // segment = round * batch + b
-            pool.run(batch * clusters,
-                    () -> new Scratch(new BlockScratch(d, dv, scale, kernel.blockCapacity()), new int[maxKeys],
-                            new int[cq], union == null ? null : new float[kernel.blockCapacity() * maxKeys]),
-                    (item, s) -> {
-                        int b = item / clusters;
-                        int c = item % clusters;
-                        int segment = firstSegment + b;
-                        int keyCount = 0;
-                        for (int p = segment * paddedK + c * ck, end = p + ck; p < end; p++) {
-                            int j = keyOrder[p];
-                            if (j < nk && inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)) {
-                                s.keyRows()[keyCount++] = b * nk + j;
-                            }
-                        }
-                        int clusterKeys = keyCount;
-                        for (int j : globalKeys.ofRow(b)) {
-                            s.keyRows()[keyCount++] = b * nk + j;
-                        }
-                        int queryCount = 0;
-                        for (int p = segment * paddedQ + c * cq, end = p + cq; p < end; p++) {
-                            int i = queryOrder[p];
-                            if (i < nq) {
-                                s.queries()[queryCount++] = i;
-                            }
-                        }
-                        BlockScratch block = s.block();
-                        for (int first = 0; first < queryCount; first += block.capacity) {
-                            int count = Math.min(block.capacity, queryCount - first);
-                            block.startBlock(count, kernel.widthFor(count));
-                            for (int t = 0; t < count; t++) {
-                                block.putQuery(q, b * nq + s.queries()[first + t], t);
-                            }
-                            if (union != null) {
-                                fillUnionBias(s, union, b, nk, first, count, clusterKeys, keyCount, logCount);
-                            }
-                            kernel.attend(k, v, s.keyRows(), keyCount, block, s.bias());
-                            for (int t = 0; t < count; t++) {
-                                int row = b * nq + s.queries()[first + t];
-                                combine.add(row, block.acc, t * dv, block.lse[t]);
-                                if (roundOutputs != null) {
-                                    int traced = segment * nq + s.queries()[first + t];
-                                    System.arraycopy(block.acc, t * dv, roundOutputs, traced * dv, dv);
-                                    roundLse[traced] = block.lse[t];
-                                }
-                            }
-                        }
-                    });
+    /** Batch rows per group: enough clusters to give every thread its items, at most all rows. */
+    static int rowsPerGroup(int batch, int clusters, int threads) {
+        long wanted = ((long) MIN_ITEMS_PER_THREAD * threads + clusters - 1) / clusters;
+        return (int) Math.max(1, Math.min(batch, wanted));
+    }
+
+    /** Cluster c of round r in batch row b. */
+    private static void cluster(BlockAttention kernel, AttentionInputs inputs, ClusterPlan plan, int r, int b, int c,
+            int[] queryOrder, int[] keyOrder, RoundCombine combine, float[] roundOutputs, float[] roundLse,
+            Extensions extensions, Scratch s) {
+        AttentionShape shape = inputs.shape();
+        int nq = shape.queryLen();
+        int nk = shape.keyLen();
+        int dv = shape.valueDim();
+        int cq = plan.queryClusterSize();
+        int ck = plan.keyClusterSize();
+        int segment = r * shape.batch() + b;
+        int keyCount = 0;
+        for (int p = segment * plan.paddedKeyLen() + c * ck, end = p + ck; p < end; p++) {
+            int j = keyOrder[p];
+            if (j < nk && inputs.isKeyValid(b, j) && !extensions.globalKeys().isGlobal(b, j)) {
+                s.keyRows()[keyCount++] = b * nk + j;
+            }
+        }
+        int clusterKeys = keyCount;
+        for (int j : extensions.globalKeys().ofRow(b)) {
+            s.keyRows()[keyCount++] = b * nk + j;
+        }
+        int queryCount = 0;
+        for (int p = segment * plan.paddedQueryLen() + c * cq, end = p + cq; p < end; p++) {
+            int i = queryOrder[p];
+            if (i < nq) {
+                s.queries()[queryCount++] = i;
+            }
+        }
+        float[] q = inputs.q();
+        BlockScratch block = s.block();
+        for (int first = 0; first < queryCount; first += block.capacity) {
+            int count = Math.min(block.capacity, queryCount - first);
+            block.startBlock(count, kernel.widthFor(count));
+            for (int t = 0; t < count; t++) {
+                block.putQuery(q, b * nq + s.queries()[first + t], t);
+            }
+            if (extensions.union() != null) {
+                fillUnionBias(s, extensions.union(), b, nk, first, count, clusterKeys, keyCount,
+                        extensions.logCount());
+            }
+            kernel.attend(inputs.k(), inputs.v(), s.keyRows(), keyCount, block, s.bias());
+            for (int t = 0; t < count; t++) {
+                int row = b * nq + s.queries()[first + t];
+                combine.add(row, block.acc, t * dv, block.lse[t]);
+                if (roundOutputs != null) {
+                    int traced = segment * nq + s.queries()[first + t];
+                    System.arraycopy(block.acc, t * dv, roundOutputs, traced * dv, dv);
+                    roundLse[traced] = block.lse[t];
+                }
+            }
         }
     }
 

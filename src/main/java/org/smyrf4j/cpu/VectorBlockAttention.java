@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>logits: register tiles of 4 keys x 4 query vectors (16 accumulators); per dimension c,
  *       4 query-vector loads and 4 key broadcasts feed 16 fma;</li>
- *   <li>softmax: lanewise max, {@link FastExp}'s polynomial lanewise, lanewise running sum;</li>
+ *   <li>softmax: lanewise max, {@link FastExp}'s polynomial lanewise (written out in the loop),
+ *       lanewise running sum;</li>
  *   <li>P x V: register tiles of 4 queries x 4 value vectors; per key, 4 value loads and 4
  *       probability broadcasts feed 16 fma.</li>
  * </ul>
@@ -219,7 +220,16 @@ final class VectorBlockAttention extends BlockAttention {
         }
     }
 
-    /** The online-softmax update of the query vector at columns i .. i+L (see BlockAttention). */
+    /**
+     * The online-softmax update of the query vector at columns i .. i+L (see BlockAttention).
+     *
+     * <p>The exponential is {@link FastExp#exp} lane by lane, the same operations in the same
+     * order, written out inside the loop rather than in a helper taking a FloatVector: when C2
+     * compiled such a helper on its own (not inlined, which depends on what was compiled first),
+     * its vector operations fell back to their slow Java forms (FloatVector.blendTemplate and
+     * friends in the profile) and SMYRF ran twice as slow for the rest of the process. The
+     * rescale factor alpha, once per tile and lane, uses the scalar FastExp.exp (same bits).
+     */
     private static void softmaxColumns(float[] tile, int width, int tileKeys, int i, float[] max, float[] sum,
             float[] alpha) {
         FloatVector tileMax = FloatVector.fromArray(F, tile, i);
@@ -228,35 +238,45 @@ final class VectorBlockAttention extends BlockAttention {
         }
         FloatVector oldMax = FloatVector.fromArray(F, max, i);
         FloatVector newMax = oldMax.max(tileMax);
-        FloatVector a = exp(oldMax.sub(newMax));
-        FloatVector total = FloatVector.fromArray(F, sum, i).mul(a);
+        oldMax.sub(newMax).intoArray(alpha, i);
+        for (int lane = i; lane < i + L; lane++) {
+            alpha[lane] = FastExp.exp(alpha[lane]);
+        }
+        FloatVector total = FloatVector.fromArray(F, sum, i).mul(FloatVector.fromArray(F, alpha, i));
+        final FloatVector log2e = FloatVector.broadcast(F, FastExp.LOG2E);
+        final FloatVector roundMagic = FloatVector.broadcast(F, FastExp.ROUND_MAGIC);
+        final FloatVector minusLn2Hi = FloatVector.broadcast(F, -FastExp.LN2_HI);
+        final FloatVector minusLn2Lo = FloatVector.broadcast(F, -FastExp.LN2_LO);
+        final FloatVector c7 = FloatVector.broadcast(F, FastExp.C7);
+        final FloatVector c6 = FloatVector.broadcast(F, FastExp.C6);
+        final FloatVector c5 = FloatVector.broadcast(F, FastExp.C5);
+        final FloatVector c4 = FloatVector.broadcast(F, FastExp.C4);
+        final FloatVector c3 = FloatVector.broadcast(F, FastExp.C3);
+        final FloatVector c2 = FloatVector.broadcast(F, FastExp.C2);
+        final FloatVector one = FloatVector.broadcast(F, 1f);
+        final FloatVector zero = FloatVector.zero(F);
         for (int j = 0, o = i; j < tileKeys; j++, o += width) {
-            FloatVector p = exp(FloatVector.fromArray(F, tile, o).sub(newMax));
+            FloatVector x = FloatVector.fromArray(F, tile, o).sub(newMax);
+            VectorMask<Float> inRange = x.compare(VectorOperators.GE, FastExp.CUTOFF);
+            FloatVector t = x.fma(log2e, roundMagic);
+            FloatVector n = t.sub(FastExp.ROUND_MAGIC);
+            FloatVector r = n.fma(minusLn2Hi, x);
+            r = n.fma(minusLn2Lo, r);
+            FloatVector poly = c7.fma(r, c6);
+            poly = poly.fma(r, c5);
+            poly = poly.fma(r, c4);
+            poly = poly.fma(r, c3);
+            poly = poly.fma(r, c2);
+            poly = poly.fma(r, one);
+            poly = poly.fma(r, one);
+            FloatVector twoToN = ((IntVector) t.reinterpretAsInts()).add(FastExp.EXPONENT_BIAS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p = zero.blend(poly.mul(twoToN), inRange);
             p.intoArray(tile, o);
             total = total.add(p);
         }
         newMax.intoArray(max, i);
-        a.intoArray(alpha, i);
         total.intoArray(sum, i);
-    }
-
-    /** {@link FastExp#exp} lane by lane, the same operations in the same order. */
-    private static FloatVector exp(FloatVector x) {
-        VectorMask<Float> inRange = x.compare(VectorOperators.GE, FastExp.CUTOFF);
-        FloatVector t = x.fma(FloatVector.broadcast(F, FastExp.LOG2E), FloatVector.broadcast(F, FastExp.ROUND_MAGIC));
-        FloatVector n = t.sub(FastExp.ROUND_MAGIC);
-        FloatVector r = n.fma(FloatVector.broadcast(F, -FastExp.LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(F, -FastExp.LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(F, FastExp.C7).fma(r, FloatVector.broadcast(F, FastExp.C6));
-        p = p.fma(r, FloatVector.broadcast(F, FastExp.C5));
-        p = p.fma(r, FloatVector.broadcast(F, FastExp.C4));
-        p = p.fma(r, FloatVector.broadcast(F, FastExp.C3));
-        p = p.fma(r, FloatVector.broadcast(F, FastExp.C2));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        IntVector bits = (IntVector) t.reinterpretAsInts();
-        FloatVector twoToN = bits.add(FastExp.EXPONENT_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return FloatVector.zero(F).blend(p.mul(twoToN), inRange);
     }
 
     // ------------------------------------------------------------------ normalisation

@@ -46,11 +46,11 @@ final class XboxHashing {
             int s = item / batch;
             int b = item % batch;
             Side side = sides[s];
+            int first = b * side.len();
+            squaredNorms(side.x(), first, side.len(), dim, norms[s]);
             float max = 0f;
-            for (int i = b * side.len(), end = i + side.len(); i < end; i++) {
-                float n2 = squaredNorm(side.x(), i * dim, dim);
-                norms[s][i] = n2;
-                max = Math.max(max, n2);
+            for (int i = first, end = first + side.len(); i < end; i++) {
+                max = Math.max(max, norms[s][i]);
             }
             maxNorms[s][b] = max;
         });
@@ -59,7 +59,7 @@ final class XboxHashing {
         int qChunks = ceilDiv(queries.len(), CHUNK);
         int kChunks = ceilDiv(keys.len(), CHUNK);
         int qItems = batch * qChunks;
-        pool.run(qItems + batch * kChunks, () -> new float[hashes], (item, h) -> {
+        pool.run(qItems + batch * kChunks, () -> new float[2 * hashes], (item, h) -> {
             int s = item < qItems ? 0 : 1;
             int local = s == 0 ? item : item - qItems;
             int chunks = s == 0 ? qChunks : kChunks;
@@ -68,16 +68,60 @@ final class XboxHashing {
             int from = (local % chunks) * CHUNK;
             int to = Math.min(side.len(), from + CHUNK);
             float sumOfMax = maxNorms[0][b] + maxNorms[1][b];
-            for (int i = from; i < to; i++) {
+            int i = from;
+            for (; i + 2 <= to; i += 2) {
                 int token = b * side.len() + i;
-                float ext = extension(sumOfMax, norms[s][token]);
-                project(side.x(), token * dim, dim, ext, side.extRow(), a, hashes, h);
+                projectPair(side.x(), token * dim, dim, extension(sumOfMax, norms[s][token]),
+                        extension(sumOfMax, norms[s][token + 1]), side.extRow(), a, hashes, h);
+                for (int r = 0; r < hashes; r++) {
+                    int at = (r * batch + b) * side.len() + i;
+                    out[s][at] = h[r];
+                    out[s][at + 1] = h[hashes + r];
+                }
+            }
+            for (; i < to; i++) {
+                int token = b * side.len() + i;
+                project(side.x(), token * dim, dim, extension(sumOfMax, norms[s][token]), side.extRow(), a, hashes, h);
                 for (int r = 0; r < hashes; r++) {
                     out[s][(r * batch + b) * side.len() + i] = h[r];
                 }
             }
         });
         return out;
+    }
+
+    /**
+     * {@link #squaredNorm} of tokens {@code first .. first+count} (rows of {@code dim} in x) into
+     * {@code out[first ..]}, four tokens at a time: four independent fma chains keep the FMA
+     * units busy where one chain waits on each fma's latency; each chain is still the token's
+     * own, in ascending c, so the values are those of squaredNorm.
+     */
+    static void squaredNorms(float[] x, int first, int count, int dim, float[] out) {
+        int t = first;
+        int end = first + count;
+        for (; t + 4 <= end; t += 4) {
+            int o0 = t * dim;
+            int o1 = o0 + dim;
+            int o2 = o1 + dim;
+            int o3 = o2 + dim;
+            float n0 = 0f;
+            float n1 = 0f;
+            float n2 = 0f;
+            float n3 = 0f;
+            for (int c = 0; c < dim; c++) {
+                n0 = Math.fma(x[o0 + c], x[o0 + c], n0);
+                n1 = Math.fma(x[o1 + c], x[o1 + c], n1);
+                n2 = Math.fma(x[o2 + c], x[o2 + c], n2);
+                n3 = Math.fma(x[o3 + c], x[o3 + c], n3);
+            }
+            out[t] = n0;
+            out[t + 1] = n1;
+            out[t + 2] = n2;
+            out[t + 3] = n3;
+        }
+        for (; t < end; t++) {
+            out[t] = squaredNorm(x, t * dim, dim);
+        }
     }
 
     /** {@code n2(x) = fma(x[d-1], x[d-1], ... fma(x[0], x[0], 0))}. */
@@ -131,6 +175,64 @@ final class XboxHashing {
                 h0 = Math.fma(x[offset + c], a[row], h0);
             }
             h[r] = Math.fma(ext, a[extRow * hashes + r], h0) + 0f;
+        }
+    }
+
+    /**
+     * {@link #project} of two consecutive tokens (rows at {@code offset} and {@code offset + dim})
+     * with extensions {@code ext0} and {@code ext1}: rounds four at a time for both tokens, eight
+     * independent chains, each in project's order. Writes token 0's hashes to {@code h[0..H)} and
+     * token 1's to {@code h[H..2H)}.
+     */
+    static void projectPair(float[] x, int offset, int dim, float ext0, float ext1, int extRow, float[] a,
+            int hashes, float[] h) {
+        int second = offset + dim;
+        int r = 0;
+        for (; r + 4 <= hashes; r += 4) {
+            float h0 = 0f;
+            float h1 = 0f;
+            float h2 = 0f;
+            float h3 = 0f;
+            float g0 = 0f;
+            float g1 = 0f;
+            float g2 = 0f;
+            float g3 = 0f;
+            for (int c = 0, row = r; c < dim; c++, row += hashes) {
+                float xc = x[offset + c];
+                float yc = x[second + c];
+                float a0 = a[row];
+                float a1 = a[row + 1];
+                float a2 = a[row + 2];
+                float a3 = a[row + 3];
+                h0 = Math.fma(xc, a0, h0);
+                h1 = Math.fma(xc, a1, h1);
+                h2 = Math.fma(xc, a2, h2);
+                h3 = Math.fma(xc, a3, h3);
+                g0 = Math.fma(yc, a0, g0);
+                g1 = Math.fma(yc, a1, g1);
+                g2 = Math.fma(yc, a2, g2);
+                g3 = Math.fma(yc, a3, g3);
+            }
+            int row = extRow * hashes + r;
+            h[r] = Math.fma(ext0, a[row], h0) + 0f;
+            h[r + 1] = Math.fma(ext0, a[row + 1], h1) + 0f;
+            h[r + 2] = Math.fma(ext0, a[row + 2], h2) + 0f;
+            h[r + 3] = Math.fma(ext0, a[row + 3], h3) + 0f;
+            h[hashes + r] = Math.fma(ext1, a[row], g0) + 0f;
+            h[hashes + r + 1] = Math.fma(ext1, a[row + 1], g1) + 0f;
+            h[hashes + r + 2] = Math.fma(ext1, a[row + 2], g2) + 0f;
+            h[hashes + r + 3] = Math.fma(ext1, a[row + 3], g3) + 0f;
+        }
+        for (; r < hashes; r++) {
+            float h0 = 0f;
+            float g0 = 0f;
+            for (int c = 0, row = r; c < dim; c++, row += hashes) {
+                h0 = Math.fma(x[offset + c], a[row], h0);
+                g0 = Math.fma(x[second + c], a[row], g0);
+            }
+            int row = extRow * hashes + r;
+            h[r] = Math.fma(ext0, a[row], h0) + 0f;
+            h[hashes + r] = Math.fma(ext1, a[row], g0) + 0f;
         }
     }
 

@@ -49,6 +49,49 @@ class SortOrderTest {
     }
 
     @Test
+    void radixOrderIsTheOrderOfTheSortedKeys() {
+        SplittableRandom random = new SplittableRandom(37);
+        int checked = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + random.nextInt(trial < 100 ? 40 : 3000);
+            int padded = n + random.nextInt(20);
+            // Few distinct values (ties), specials, and wide-ranging values, some tokens invalid.
+            float[] pool = new float[1 + random.nextInt(n)];
+            for (int v = 0; v < pool.length; v++) {
+                pool[v] = random.nextInt(4) == 0 ? SPECIAL[random.nextInt(SPECIAL.length)]
+                        : (float) ((random.nextDouble() - 0.5) * Math.pow(10, random.nextInt(12) - 6));
+            }
+            float[] hashes = new float[n];
+            boolean[] valid = new boolean[n];
+            long[] keys = new long[padded];
+            for (int i = 0; i < n; i++) {
+                hashes[i] = pool[random.nextInt(pool.length)] + 0f; // hashing adds +0f: never -0
+                valid[i] = random.nextInt(6) > 0;
+                keys[i] = SortOrder.sortKey(hashes[i], valid[i], i);
+            }
+            for (int i = n; i < padded; i++) {
+                keys[i] = SortOrder.sortKey(0f, false, i);
+            }
+            java.util.Arrays.sort(keys);
+            int[] expected = new int[padded];
+            for (int i = 0; i < padded; i++) {
+                expected[i] = (int) keys[i];
+            }
+            try (WorkerPool workers = new WorkerPool(1)) {
+                SortOrder.Side side = new SortOrder.Side(hashes, n, padded, (b, i) -> valid[i]);
+                int[] actual = SortOrder.orders(workers, 1, 1, side, side)[0];
+                for (int i = 0; i < padded; i++) {
+                    int at = i;
+                    assertEquals(expected[i], actual[i], () -> "trial n=" + hashes.length + ": first mismatch at "
+                            + at + ": radix " + actual[at] + ", sorted keys " + expected[at]);
+                }
+            }
+            checked++;
+        }
+        assertEquals(200, checked);
+    }
+
+    @Test
     void validByHashThenInvalidThenPlaceholders() {
         // One round, one row, 6 tokens padded to 8; token 2 invalid; tokens 1 and 4 tie.
         float[] hashes = {0.5f, -1f, -7f, 3f, -1f, -2f};

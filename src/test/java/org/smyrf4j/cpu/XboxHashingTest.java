@@ -1,6 +1,7 @@
 package org.smyrf4j.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,37 @@ class XboxHashingTest {
         float expected = Math.fma(3f, 3f, Math.fma(-1e8f, -1e8f, Math.fma(1f, 1f, Math.fma(1e8f, 1e8f, 0f))));
         assertEquals(expected, XboxHashing.squaredNorm(x, 0, 4));
         assertEquals(Math.fma(3f, 3f, Math.fma(-1e8f, -1e8f, 0f)), XboxHashing.squaredNorm(x, 2, 2));
+    }
+
+    @Test
+    void interleavedTokensGiveEachTokensOwnBits() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(43);
+        int checked = 0;
+        for (int hashes = 1; hashes <= 9; hashes++) {
+            int dim = 1 + random.nextInt(70);
+            int tokens = 1 + random.nextInt(11); // odd and even counts: the one-token remainders too
+            float[] x = RandomInputs.uniform(random, (tokens + 1) * dim, 3f);
+            float[] a = RandomInputs.uniform(random, (dim + 2) * hashes, 1f);
+            float[] norms = new float[tokens + 1];
+            XboxHashing.squaredNorms(x, 1, tokens, dim, norms);
+            for (int t = 1; t <= tokens; t++) {
+                assertEquals(Float.floatToRawIntBits(XboxHashing.squaredNorm(x, t * dim, dim)),
+                        Float.floatToRawIntBits(norms[t]), "norm of token " + t + " of " + tokens);
+                checked++;
+            }
+            float[] pair = new float[2 * hashes];
+            float[] single = new float[hashes];
+            XboxHashing.projectPair(x, 0, dim, 1.25f, 0.5f, dim, a, hashes, pair);
+            for (int side = 0; side < 2; side++) {
+                XboxHashing.project(x, side * dim, dim, side == 0 ? 1.25f : 0.5f, dim, a, hashes, single);
+                for (int r = 0; r < hashes; r++) {
+                    assertEquals(Float.floatToRawIntBits(single[r]), Float.floatToRawIntBits(pair[side * hashes + r]),
+                            "H=" + hashes + " token " + side + " round " + r);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 100, "checked " + checked);
     }
 
     @Test
