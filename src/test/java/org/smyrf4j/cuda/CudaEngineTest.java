@@ -44,6 +44,9 @@ class CudaEngineTest {
         probe = CudaProbe.probe();
         if (probe.usable()) {
             engine = CudaEngine.open(probe);
+        } else {
+            // Printed once per class so the build log, not only the reports, says why.
+            System.out.println("CudaEngineTest skipped: CUDA unusable here: " + probe.reason());
         }
     }
 

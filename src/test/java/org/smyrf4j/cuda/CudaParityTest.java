@@ -58,6 +58,9 @@ class CudaParityTest {
             gpu = CudaEngine.open(probe, CudaEngine.Options.CHECKED);
             cpu = new CpuEngine();
             System.out.println("CudaParityTest on " + gpu.description() + ", seed " + SEED);
+        } else {
+            // Printed once per class so the build log, not only the reports, says why.
+            System.out.println("CudaParityTest skipped: CUDA unusable here: " + probe.reason());
         }
     }
 
