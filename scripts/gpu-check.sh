@@ -11,6 +11,10 @@
 # Logs go to $OUT (when set, e.g. on the device machine) or build/gpu-check/: gpu-check.log,
 # junit/ (JUnit XML reports), bench.txt and sdpa.csv. Each step has a time limit so the whole run stays
 # under 5 minutes; the exit status is 0 when the gpu tests pass (or skip, where no GPU is usable).
+#
+# For rehearsals on a stand-in driver (scripts/fake-gpu-check.sh): TEST_SELECT replaces the test
+# selection (default: the package), TEST_JVM_FLAGS adds JVM flags to the test run, BENCH_ARGS
+# are the benchmark's arguments.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,6 +25,9 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-170}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-100}
 STEP_TIMEOUT=${STEP_TIMEOUT:-30}
 SDPA_TIMEOUT=${SDPA_TIMEOUT:-60}
+read -r -a TEST_SELECT <<< "${TEST_SELECT:---select-package org.smyrf4j.cuda}"
+read -r -a TEST_JVM_FLAGS <<< "${TEST_JVM_FLAGS:-}"
+read -r -a BENCH_ARGS <<< "${BENCH_ARGS:-}"
 
 mkdir -p "$LOG_DIR"
 LOG="$LOG_DIR/gpu-check.log"
@@ -85,9 +92,10 @@ check() {
     [[ -d "$DATA_ROOT/test-data/golden" ]] || DATA_ROOT="$REPO"
     if [[ -f "$CONSOLE" ]]; then
         test_start=$(date +%s)
-        timeout "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -Dsmyrf4j.repo="$DATA_ROOT" -jar "$CONSOLE" execute \
+        timeout "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" ${TEST_JVM_FLAGS[@]+"${TEST_JVM_FLAGS[@]}"} -Dsmyrf4j.repo="$DATA_ROOT" \
+            -jar "$CONSOLE" execute \
             --disable-banner --disable-ansi-colors --details=tree --class-path "$JAR:$TEST_CLASSES" \
-            --select-package org.smyrf4j.cuda --include-tag gpu \
+            "${TEST_SELECT[@]}" --include-tag gpu \
             --reports-dir "$LOG_DIR/junit"
         tests_rc=$?
         echo "gpu tests exit status: $tests_rc ($(( $(date +%s) - test_start )) s)"
@@ -102,7 +110,7 @@ check() {
         echo "skipped (SKIP_BENCH set)"
         bench_rc=0
     else
-        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark \
+        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark ${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"} \
             | tee "$LOG_DIR/bench.txt"
         bench_rc=${PIPESTATUS[0]}
         echo "benchmark exit status: $bench_rc"
