@@ -2,8 +2,8 @@
 # gpu-check.sh: everything worth knowing about smyrf4j on a GPU machine, in one short run.
 #
 # Run from the repository root with the bundle built by `make bundle` (.bundle/: a JRE, the
-# jar, the test classes and golden data, JUnit's console launcher), so the machine needs no
-# Java and no Maven:
+# jar, the test classes, JUnit's console launcher; the golden data comes from the checkout), so
+# the machine needs no Java and no Maven:
 #
 #   scripts/gpu-check.sh            # machine facts, info, probe, gpu tests, benchmark
 #   SKIP_BENCH=1 scripts/gpu-check.sh
