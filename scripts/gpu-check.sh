@@ -38,11 +38,23 @@ section() { printf '\n===== %s =====\n' "$*"; }
 check() {
     started=$(date +%s)
 
-    if [[ -x "$BUNDLE/jre/bin/java" ]]; then
+    # The bundled JRE was linked on the build machine (it needs glibc 2.34 or newer): try it
+    # first, and say why when it cannot start here.
+    if [[ -x "$BUNDLE/jre/bin/java" ]] && "$BUNDLE/jre/bin/java" -version >/dev/null 2>&1; then
         JAVA="$BUNDLE/jre/bin/java"
     elif command -v java >/dev/null; then
         JAVA=java
-        echo "warning: no bundled JRE at $BUNDLE/jre (make bundle); using $(command -v java)"
+        if [[ -x "$BUNDLE/jre/bin/java" ]]; then
+            echo "warning: the bundled JRE does not start here: $("$BUNDLE/jre/bin/java" -version 2>&1 | head -2)"
+        else
+            echo "warning: no bundled JRE at $BUNDLE/jre (make bundle)"
+        fi
+        echo "warning: using $(command -v java)"
+    elif [[ -x "$BUNDLE/jre/bin/java" ]]; then
+        echo "error: the bundled JRE does not start here and no java is on PATH:"
+        "$BUNDLE/jre/bin/java" -version 2>&1 | head -5
+        ldd --version 2>&1 | head -1
+        return 2
     else
         echo "error: no bundled JRE at $BUNDLE/jre and no java on PATH: run make bundle first"
         return 2
@@ -58,6 +70,7 @@ check() {
     section "machine"
     date -u +"%Y-%m-%dT%H:%M:%SZ"
     uname -a
+    ldd --version 2>&1 | head -1
     if command -v nvidia-smi >/dev/null; then
         nvidia-smi
         nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total,clocks.max.sm --format=csv
