@@ -2,8 +2,8 @@
 # gpu-check.sh: everything worth knowing about smyrf4j on a GPU machine, in one short run.
 #
 # Run from the repository root with the bundle built by `make bundle` (.bundle/: a JRE, the
-# jar, the test classes and golden data, JUnit's console launcher), so the machine needs no
-# Java and no Maven:
+# jar, the test classes, JUnit's console launcher; the golden data comes from the checkout), so
+# the machine needs no Java and no Maven:
 #
 #   scripts/gpu-check.sh            # machine facts, info, probe, gpu tests, benchmark
 #   SKIP_BENCH=1 scripts/gpu-check.sh
@@ -11,6 +11,10 @@
 # Logs go to $OUT (when set, e.g. on the device machine) or build/gpu-check/: gpu-check.log,
 # junit/ (JUnit XML reports), bench.txt and sdpa.csv. Each step has a time limit so the whole run stays
 # under 5 minutes; the exit status is 0 when the gpu tests pass (or skip, where no GPU is usable).
+#
+# For rehearsals on a stand-in driver (scripts/fake-gpu-check.sh): TEST_SELECT replaces the test
+# selection (default: the package), TEST_JVM_FLAGS adds JVM flags to the test run, BENCH_ARGS
+# are the benchmark's arguments.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,6 +25,9 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-170}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-100}
 STEP_TIMEOUT=${STEP_TIMEOUT:-30}
 SDPA_TIMEOUT=${SDPA_TIMEOUT:-60}
+read -r -a TEST_SELECT <<< "${TEST_SELECT:---select-package org.smyrf4j.cuda}"
+read -r -a TEST_JVM_FLAGS <<< "${TEST_JVM_FLAGS:-}"
+read -r -a BENCH_ARGS <<< "${BENCH_ARGS:-}"
 
 mkdir -p "$LOG_DIR"
 LOG="$LOG_DIR/gpu-check.log"
@@ -31,11 +38,23 @@ section() { printf '\n===== %s =====\n' "$*"; }
 check() {
     started=$(date +%s)
 
-    if [[ -x "$BUNDLE/jre/bin/java" ]]; then
+    # The bundled JRE was linked on the build machine (it needs glibc 2.34 or newer): try it
+    # first, and say why when it cannot start here.
+    if [[ -x "$BUNDLE/jre/bin/java" ]] && "$BUNDLE/jre/bin/java" -version >/dev/null 2>&1; then
         JAVA="$BUNDLE/jre/bin/java"
     elif command -v java >/dev/null; then
         JAVA=java
-        echo "warning: no bundled JRE at $BUNDLE/jre (make bundle); using $(command -v java)"
+        if [[ -x "$BUNDLE/jre/bin/java" ]]; then
+            echo "warning: the bundled JRE does not start here: $("$BUNDLE/jre/bin/java" -version 2>&1 | head -2)"
+        else
+            echo "warning: no bundled JRE at $BUNDLE/jre (make bundle)"
+        fi
+        echo "warning: using $(command -v java)"
+    elif [[ -x "$BUNDLE/jre/bin/java" ]]; then
+        echo "error: the bundled JRE does not start here and no java is on PATH:"
+        "$BUNDLE/jre/bin/java" -version 2>&1 | head -5
+        ldd --version 2>&1 | head -1
+        return 2
     else
         echo "error: no bundled JRE at $BUNDLE/jre and no java on PATH: run make bundle first"
         return 2
@@ -51,6 +70,7 @@ check() {
     section "machine"
     date -u +"%Y-%m-%dT%H:%M:%SZ"
     uname -a
+    ldd --version 2>&1 | head -1
     if command -v nvidia-smi >/dev/null; then
         nvidia-smi
         nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total,clocks.max.sm --format=csv
@@ -85,9 +105,10 @@ check() {
     [[ -d "$DATA_ROOT/test-data/golden" ]] || DATA_ROOT="$REPO"
     if [[ -f "$CONSOLE" ]]; then
         test_start=$(date +%s)
-        timeout "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -Dsmyrf4j.repo="$DATA_ROOT" -jar "$CONSOLE" execute \
+        timeout "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" ${TEST_JVM_FLAGS[@]+"${TEST_JVM_FLAGS[@]}"} -Dsmyrf4j.repo="$DATA_ROOT" \
+            -jar "$CONSOLE" execute \
             --disable-banner --disable-ansi-colors --details=tree --class-path "$JAR:$TEST_CLASSES" \
-            --select-package org.smyrf4j.cuda --include-tag gpu \
+            "${TEST_SELECT[@]}" --include-tag gpu \
             --reports-dir "$LOG_DIR/junit"
         tests_rc=$?
         echo "gpu tests exit status: $tests_rc ($(( $(date +%s) - test_start )) s)"
@@ -102,7 +123,7 @@ check() {
         echo "skipped (SKIP_BENCH set)"
         bench_rc=0
     else
-        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark \
+        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark ${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"} \
             | tee "$LOG_DIR/bench.txt"
         bench_rc=${PIPESTATUS[0]}
         echo "benchmark exit status: $bench_rc"
