@@ -30,6 +30,24 @@ final class BlockScratch {
     /** Log-sum-exp of each query's logits (-infinity when there was no key). */
     final float[] lse;
 
+    /** Where {@link #touchRows} leaves its sum, so that the JIT keeps the loads. */
+    float touched;
+
+    /**
+     * Reads one float of every cache line (16 floats) of rows {@code rows[0..count)} of {@code x}
+     * (rows of {@code width} floats): the loads are independent, so their cache misses overlap,
+     * and the kernel then finds the scattered rows of a cluster in cache (Java has no prefetch).
+     */
+    void touchRows(float[] x, int[] rows, int count, int width) {
+        float sum = 0f;
+        for (int j = 0; j < count; j++) {
+            for (int o = rows[j] * width, end = o + width; o < end; o += 16) {
+                sum += x[o];
+            }
+        }
+        touched = sum;
+    }
+
     /** Width of the current block (a multiple of the lane count) and its real queries. */
     int width;
     int count;

@@ -118,6 +118,8 @@ final class ClusterAttention {
         }
         float[] q = inputs.q();
         BlockScratch block = s.block();
+        block.touchRows(inputs.k(), s.keyRows(), keyCount, shape.dim());
+        block.touchRows(inputs.v(), s.keyRows(), keyCount, dv);
         for (int first = 0; first < queryCount; first += block.capacity) {
             int count = Math.min(block.capacity, queryCount - first);
             block.startBlock(count, kernel.widthFor(count));
