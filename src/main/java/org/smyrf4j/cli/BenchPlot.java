@@ -1,10 +1,9 @@
 package org.smyrf4j.cli;
 
+import java.awt.Font;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,11 +37,12 @@ final class BenchPlot {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("sequence length N (tokens)").yAxisTitle("median time per call (ms)").build();
         chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
-        // Ticks between the decades too (a sweep of 1k..16k spans barely more than one decade),
-        // labelled at 1, 2 and 5 times a power of ten only, so that the labels do not overlap.
-        chart.getStyler().setXAxisLogarithmicDecadeOnly(false).setYAxisLogarithmicDecadeOnly(false);
-        chart.setCustomXAxisTickLabelsFormatter(BenchPlot::label125);
-        chart.setCustomYAxisTickLabelsFormatter(BenchPlot::label125);
+        // Lengths get ticks between the decades (a sweep of 1k..16k spans little more than one
+        // decade), in a small font so that they do not run into each other; times, which span
+        // several decades, get decade ticks only.
+        chart.getStyler().setXAxisLogarithmicDecadeOnly(false).setYAxisLogarithmicDecadeOnly(true);
+        chart.getStyler().setXAxisDecimalPattern("#").setYAxisDecimalPattern("#.###");
+        chart.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
         for (Map.Entry<String, List<BenchResult>> line : bySeries(results).entrySet()) {
             List<BenchResult> points = line.getValue();
@@ -59,19 +59,6 @@ final class BenchPlot {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write --plot " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    /** "1000", "2000", "5000", "0.2" for 1, 2 or 5 times a power of ten; "" for other ticks. */
-    static String label125(double value) {
-        if (!(value > 0)) {
-            return "";
-        }
-        double decade = Math.pow(10, Math.floor(Math.log10(value) + 1e-9));
-        long leading = Math.round(value / decade);
-        if (Math.abs(value / decade - leading) > 1e-6 || (leading != 1 && leading != 2 && leading != 5)) {
-            return "";
-        }
-        return new BigDecimal(value).round(new MathContext(1)).stripTrailingZeros().toPlainString();
     }
 
     /** Results grouped by line, in first-seen order, each line in ascending length. */

@@ -28,17 +28,6 @@ class BenchPartsTest {
     }
 
     @Test
-    void plotLabelsOnlyOneTwoAndFiveTimesAPowerOfTen() {
-        assertEquals("1000", BenchPlot.label125(1000));
-        assertEquals("20000", BenchPlot.label125(20000));
-        assertEquals("5", BenchPlot.label125(5.000000001));
-        assertEquals("0.2", BenchPlot.label125(0.2));
-        assertEquals("", BenchPlot.label125(3000));
-        assertEquals("", BenchPlot.label125(16384));
-        assertEquals("", BenchPlot.label125(0));
-    }
-
-    @Test
     void sizesAcceptTheKSuffix() {
         SizeConverter sizes = new SizeConverter();
         assertEquals(4096, sizes.convert("4k"));
