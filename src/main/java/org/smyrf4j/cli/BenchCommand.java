@@ -68,16 +68,16 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     private BackendOption backendOption;
 
-    @Option(names = "--lengths", paramLabel = "N,...", split = ",", converter = SizeConverter.class,
+    @Option(names = "--lengths", paramLabel = "N", split = ",", converter = SizeConverter.class,
             description = "Sequence lengths, e.g. 1024,4k,16k (k = 1024). Default: 1k,2k,4k,8k,16k on the CPU,"
                     + " up to 64k on a GPU.")
     private List<Integer> lengths;
 
-    @Option(names = "--hashes", paramLabel = "H,...", split = ",", converter = SizeConverter.class,
+    @Option(names = "--hashes", paramLabel = "H", split = ",", converter = SizeConverter.class,
             description = "Hash rounds of SMYRF (default: 4,8).")
     private List<Integer> hashes;
 
-    @Option(names = "--cluster", paramLabel = "C,...", split = ",", converter = SizeConverter.class,
+    @Option(names = "--cluster", paramLabel = "C", split = ",", converter = SizeConverter.class,
             description = "Cluster sizes of SMYRF, queries and keys alike (default: 64,128).")
     private List<Integer> clusters;
 
