@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
             "Dense runs only where its estimated time fits --dense-budget (its cost grows as N^2)."})
 final class BenchCommand implements Callable<Integer> {
 
-    static final List<Integer> DEFAULT_HASHES = List.of(4);
-    static final List<Integer> DEFAULT_CLUSTERS = List.of(128);
+    static final List<Integer> DEFAULT_HASHES = List.of(4, 8);
+    static final List<Integer> DEFAULT_CLUSTERS = List.of(64, 128);
     static final int DEFAULT_BATCH = 8;
     static final int DEFAULT_DIM = 64;
     static final int DEFAULT_REPEATS = 5;
@@ -68,17 +68,17 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     private BackendOption backendOption;
 
-    @Option(names = "--lengths", paramLabel = "N,...", split = ",", converter = SizeConverter.class,
+    @Option(names = "--lengths", paramLabel = "N", split = ",", converter = SizeConverter.class,
             description = "Sequence lengths, e.g. 1024,4k,16k (k = 1024). Default: 1k,2k,4k,8k,16k on the CPU,"
                     + " up to 64k on a GPU.")
     private List<Integer> lengths;
 
-    @Option(names = "--hashes", paramLabel = "H,...", split = ",", converter = SizeConverter.class,
-            description = "Hash rounds of SMYRF (default: 4).")
+    @Option(names = "--hashes", paramLabel = "H", split = ",", converter = SizeConverter.class,
+            description = "Hash rounds of SMYRF (default: 4,8).")
     private List<Integer> hashes;
 
-    @Option(names = "--cluster", paramLabel = "C,...", split = ",", converter = SizeConverter.class,
-            description = "Cluster sizes of SMYRF, queries and keys alike (default: 128).")
+    @Option(names = "--cluster", paramLabel = "C", split = ",", converter = SizeConverter.class,
+            description = "Cluster sizes of SMYRF, queries and keys alike (default: 64,128).")
     private List<Integer> clusters;
 
     @Option(names = "--batch", paramLabel = "B", description = "Batch rows, i.e. batch x heads (default: ${DEFAULT-VALUE}).")

@@ -1,5 +1,6 @@
 package org.smyrf4j.cli;
 
+import java.awt.Font;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -36,10 +37,13 @@ final class BenchPlot {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("sequence length N (tokens)").yAxisTitle("median time per call (ms)").build();
         chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
-        // Ticks between the decades too: a sweep of 1k..16k spans barely more than one decade.
-        chart.getStyler().setXAxisLogarithmicDecadeOnly(false).setYAxisLogarithmicDecadeOnly(false);
+        // Lengths get ticks between the decades (a sweep of 1k..16k spans little more than one
+        // decade), in a small font so that they do not run into each other; times, which span
+        // several decades, get decade ticks only.
+        chart.getStyler().setXAxisLogarithmicDecadeOnly(false).setYAxisLogarithmicDecadeOnly(true);
+        chart.getStyler().setXAxisDecimalPattern("#").setYAxisDecimalPattern("#.###");
+        chart.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
-        chart.getStyler().setXAxisDecimalPattern("#");
         for (Map.Entry<String, List<BenchResult>> line : bySeries(results).entrySet()) {
             List<BenchResult> points = line.getValue();
             double[] x = new double[points.size()];

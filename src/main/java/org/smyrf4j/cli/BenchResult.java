@@ -9,14 +9,13 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
  * @param medianMs     median time of the timed calls (warm-up excluded)
  * @param minMs        fastest timed call
  * @param maxMs        slowest timed call
- * @param runs         timed calls
  * @param peakBytes    memory of one call beyond its inputs, as the backend measures it (see
  *                     {@link BenchBackend#memoryMeaning()}), or -1 where it cannot
  * @param meanAbsError mean |out - dense| over every output element, or NaN where dense did
  *                     not run or the row is dense itself
  * @param floorMs      GPU SMYRF rows: the memory floor's time (see {@link MemoryFloor}), else NaN
  */
-record BenchResult(BenchCase benchCase, String backend, double medianMs, double minMs, double maxMs, int runs,
+record BenchResult(BenchCase benchCase, String backend, double medianMs, double minMs, double maxMs,
         long peakBytes, double meanAbsError, double floorMs) {
 
     /** A result from the timed calls' milliseconds (Apache Commons Math statistics). */
@@ -26,8 +25,8 @@ record BenchResult(BenchCase benchCase, String backend, double medianMs, double 
             throw new IllegalArgumentException("millis must hold at least one timed call");
         }
         DescriptiveStatistics stats = new DescriptiveStatistics(millis);
-        return new BenchResult(c, backend, stats.getPercentile(50), stats.getMin(), stats.getMax(), millis.length,
-                peakBytes, meanAbsError, floorMs);
+        return new BenchResult(c, backend, stats.getPercentile(50), stats.getMin(), stats.getMax(), peakBytes,
+                meanAbsError, floorMs);
     }
 
     /** Measured median over the floor's time, or NaN without a floor. */
