@@ -9,7 +9,9 @@ import static org.smyrf4j.cuda.GpuTestSupport.OUTPUT_TOLERANCE;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -176,15 +178,21 @@ class CudaParityTest {
     @Test
     void autoModePicksLikeTheCpu() {
         SplittableRandom random = new SplittableRandom(SEED + 2);
-        for (int nk : new int[] {64, 300, 2000}) {
+        // (Nk, H): with Cq = 64 over Nq = 300 (L = 5), H * Ck >= Nk picks dense for the first two.
+        int[][] cases = {{64, 8}, {300, 8}, {64, 2}, {300, 2}, {2000, 2}};
+        Set<Mode> resolved = EnumSet.noneOf(Mode.class);
+        for (int[] c : cases) {
+            int nk = c[0];
             AttentionShape shape = new AttentionShape(2, 300, nk, 32, 32);
             AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.NONE, false);
-            AttentionConfig config = AttentionConfig.builder().mode(Mode.AUTO).hashes(2).queryClusterSize(64).build();
+            AttentionConfig config = AttentionConfig.builder().mode(Mode.AUTO).hashes(c[1]).queryClusterSize(64).build();
+            resolved.add(config.resolveMode(300, nk));
             RowStats stats = GpuTestSupport.compareRows(cpu.attend(config, inputs), gpu.attend(config, inputs),
                     2 * 300, 32, OUTPUT_TOLERANCE, null);
-            assertEquals(stats.counted(), stats.within(), "auto, Nk=" + nk + " (" + config.resolveMode(300, nk) + "): "
-                    + stats.describe());
+            assertEquals(stats.counted(), stats.within(), "auto, Nk=" + nk + " H=" + c[1] + " ("
+                    + config.resolveMode(300, nk) + "): " + stats.describe());
         }
+        assertEquals(EnumSet.of(Mode.SMYRF, Mode.DENSE), resolved, "the cases reach both of auto's choices");
     }
 
     // ---------------------------------------------------------------------------------------

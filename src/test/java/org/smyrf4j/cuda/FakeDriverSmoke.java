@@ -46,6 +46,12 @@ final class FakeDriverSmoke {
                 AttentionConfig config = AttentionConfig.builder().mode(mode).hashes(2).queryClusterSize(30).build();
                 compare(mode + " attend", cpu.attend(config, inputs), gpu.attend(config, inputs));
             }
+            // Auto picks dense where H * Ck >= Nk: 4 * 30 >= 90.
+            AttentionConfig autoDense = AttentionConfig.builder().mode(Mode.AUTO).hashes(4).queryClusterSize(30).build();
+            if (autoDense.resolveMode(90, 90) != Mode.DENSE) {
+                throw new AssertionError("auto should pick dense here: " + autoDense);
+            }
+            compare("AUTO (dense) attend", cpu.attend(autoDense, inputs), gpu.attend(autoDense, inputs));
             // Device tensors give the host result.
             AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(30).build();
             try (DeviceTensor q = gpu.upload(inputs.q(), 2, 90, 16);
