@@ -52,7 +52,9 @@ final class InfoCommand implements Callable<Integer> {
     private static String backendChoice() {
         try (AttentionEngine engine = AttentionEngine.create()) {
             return engine.choice().toString();
-        } catch (IllegalStateException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // Any failure to start (a forced backend, a CudaException such as out of memory on a
+            // busy card) is a fact to report here, not a reason to lose the other rows.
             return "none: " + OneLineErrors.oneLine(e.getMessage(), e);
         }
     }
