@@ -125,14 +125,7 @@ class BenchErrorsTest {
     }
 
     private static void assertOneErrorLine(CliRun run, String... expected) {
-        List<String> lines = run.errLines();
-        assertEquals(1, lines.size(), () -> "want exactly one stderr line, got " + run);
-        String line = lines.get(0);
-        assertTrue(line.startsWith("error: "), () -> "want 'error: ...', got: " + line);
-        for (String part : expected) {
-            assertTrue(line.contains(part), () -> "want '" + part + "' in: " + line);
-        }
-        assertFalse(line.contains("Exception"), () -> "no exception names for bad input: " + line);
+        run.assertOneErrorLine(expected);
         assertEquals("", run.out(), () -> "nothing on stdout after a failure: " + run);
     }
 }

@@ -1,5 +1,9 @@
 package org.smyrf4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -17,6 +21,21 @@ record CliRun(int exitCode, String out, String err) {
     /** The non-empty lines of stderr. */
     List<String> errLines() {
         return err.lines().filter(line -> !line.isBlank()).toList();
+    }
+
+    /**
+     * Asserts the bad-input contract: exactly one stderr line, {@code error: ...}, naming every
+     * {@code expected} part and no exception class.
+     */
+    void assertOneErrorLine(String... expected) {
+        List<String> lines = errLines();
+        assertEquals(1, lines.size(), () -> "want exactly one stderr line, got " + this);
+        String line = lines.get(0);
+        assertTrue(line.startsWith("error: "), () -> "want 'error: ...', got: " + line);
+        for (String part : expected) {
+            assertTrue(line.contains(part), () -> "want '" + part + "' in: " + line);
+        }
+        assertFalse(line.contains("Exception"), () -> "no exception names for bad input: " + line);
     }
 
     @Override

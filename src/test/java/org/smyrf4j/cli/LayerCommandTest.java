@@ -259,14 +259,7 @@ class LayerCommandTest {
 
     private void assertUsageError(CliRun run, String... expected) {
         assertEquals(Main.EXIT_USAGE, run.exitCode(), run::toString);
-        List<String> lines = run.errLines();
-        assertEquals(1, lines.size(), () -> "want exactly one stderr line, got " + run);
-        String line = lines.get(0);
-        assertTrue(line.startsWith("error: "), () -> "want 'error: ...', got: " + line);
-        for (String part : expected) {
-            assertTrue(line.contains(part), () -> "want '" + part + "' in: " + line);
-        }
-        assertFalse(line.contains("Exception"), () -> "no exception names for bad input: " + line);
+        run.assertOneErrorLine(expected);
         assertFalse(Files.exists(out), "no output file after a failure");
     }
 
