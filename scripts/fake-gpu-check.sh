@@ -33,7 +33,8 @@ export TEST_SELECT=${FAKE_TESTS:-"--select-class org.smyrf4j.cuda.CudaParityTest
 --select-method $ENGINE#headDimBeyondSharedMemoryIsRefused --select-method $ENGINE#attentionEngineRunsOnCuda \
 --select-method $ENGINE#repeatedCallsAreBitIdentical"}
 export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.largeCases=false"
-export BENCH_ARGS="--sizes 256 --runs 1"
+export STAGE_BENCH_ARGS="--sizes 256 --runs 1"
+export BENCH_ARGS="--batch 2 --dim 16 --hashes 2 --cluster 32 --lengths 256 --warmup 1 --repeats 2 --dense-budget 60"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-1500}
 export BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
 export STEP_TIMEOUT=${STEP_TIMEOUT:-60}
@@ -58,6 +59,7 @@ if ! awk '
         if (v["allocations"] != v["frees"]) bad = bad " allocations/frees"
         if (v["modules_loaded"] != v["modules_unloaded"]) bad = bad " modules"
         if (v["streams_created"] != v["streams_destroyed"]) bad = bad " streams"
+        if (v["events_created"] != v["events_destroyed"]) bad = bad " events"
         if (v["errors"] != 0) bad = bad " errors"
         if (v["live_allocations"] != 0) bad = bad " live_allocations"
         if (v["unbalanced_threads"] != 0) bad = bad " unbalanced_threads"

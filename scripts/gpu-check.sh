@@ -9,12 +9,14 @@
 #   SKIP_BENCH=1 scripts/gpu-check.sh
 #
 # Logs go to $OUT (when set, e.g. on the device machine) or build/gpu-check/: gpu-check.log,
-# junit/ (JUnit XML reports), bench.txt and sdpa.csv. Each step has a time limit so the whole run stays
-# under 5 minutes; the exit status is 0 when the gpu tests pass (or skip, where no GPU is usable).
+# junit/ (JUnit XML reports), stages.txt, bench.txt + bench-cuda.csv + gpu-sweep.png (the bench
+# command), sdpa.csv (PyTorch) and gpu-table.md (the two side by side, scripts/gpu_table.py).
+# Each step has a time limit so the whole run stays under 5 minutes; the exit status is 0 when
+# the gpu tests pass (or skip, where no GPU is usable).
 #
 # For rehearsals on a stand-in driver (scripts/fake-gpu-check.sh): TEST_SELECT replaces the test
-# selection (default: the package), TEST_JVM_FLAGS adds JVM flags to the test run, BENCH_ARGS
-# are the benchmark's arguments.
+# selection (default: the package), TEST_JVM_FLAGS adds JVM flags to the test run,
+# STAGE_BENCH_ARGS, BENCH_ARGS and SDPA_ARGS replace the arguments of the three benchmarks.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,12 +24,16 @@ REPO=$(pwd)
 BUNDLE=${SMYRF4J_BUNDLE:-$REPO/.bundle}
 LOG_DIR=${OUT:-$REPO/build/gpu-check}
 TEST_TIMEOUT=${TEST_TIMEOUT:-170}
+STAGE_TIMEOUT=${STAGE_TIMEOUT:-40}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-100}
 STEP_TIMEOUT=${STEP_TIMEOUT:-30}
 SDPA_TIMEOUT=${SDPA_TIMEOUT:-60}
 read -r -a TEST_SELECT <<< "${TEST_SELECT:---select-package org.smyrf4j.cuda}"
 read -r -a TEST_JVM_FLAGS <<< "${TEST_JVM_FLAGS:-}"
-read -r -a BENCH_ARGS <<< "${BENCH_ARGS:-}"
+read -r -a STAGE_BENCH_ARGS <<< "${STAGE_BENCH_ARGS:-}"
+# The sweep of issue 5 on the GPU; SDPA on the same shapes (rows = batch x heads).
+read -r -a BENCH_ARGS <<< "${BENCH_ARGS:---batch 16 --dim 64 --hashes 4 --cluster 128 --lengths 1k,2k,4k,8k,16k,32k,64k --warmup 3 --repeats 10 --dense-budget 25}"
+read -r -a SDPA_ARGS <<< "${SDPA_ARGS:---rows 16 --dim 64 --lengths 1024,2048,4096,8192,16384,32768,65536}"
 
 mkdir -p "$LOG_DIR"
 LOG="$LOG_DIR/gpu-check.log"
@@ -118,29 +124,47 @@ check() {
         tests_rc=2
     fi
 
-    section "benchmark"
+    section "stage timings (CudaBenchmark: each kernel family alone)"
+    if [[ -n "${SKIP_BENCH:-}" ]]; then
+        echo "skipped (SKIP_BENCH set)"
+        stage_rc=0
+    else
+        timeout "$STAGE_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark \
+            ${STAGE_BENCH_ARGS[@]+"${STAGE_BENCH_ARGS[@]}"} | tee "$LOG_DIR/stages.txt"
+        stage_rc=${PIPESTATUS[0]}
+        echo "stage timings exit status: $stage_rc"
+    fi
+
+    section "bench --backend cuda (issue 5's sweep: 16 rows, d = 64, 4 rounds, clusters of 128)"
     if [[ -n "${SKIP_BENCH:-}" ]]; then
         echo "skipped (SKIP_BENCH set)"
         bench_rc=0
     else
-        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark ${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"} \
-            | tee "$LOG_DIR/bench.txt"
+        timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" bench --backend cuda "${BENCH_ARGS[@]}" \
+            --csv "$LOG_DIR/bench-cuda.csv" --plot "$LOG_DIR/gpu-sweep.png" | tee "$LOG_DIR/bench.txt"
         bench_rc=${PIPESTATUS[0]}
-        echo "benchmark exit status: $bench_rc"
+        echo "bench exit status: $bench_rc"
     fi
 
-    section "PyTorch SDPA baseline (scripts/sdpa_bench.py)"
+    section "PyTorch SDPA baseline (scripts/sdpa_bench.py), same shapes"
     if [[ -n "${SKIP_BENCH:-}" ]]; then
         echo "skipped (SKIP_BENCH set)"
     elif python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-        timeout "$SDPA_TIMEOUT" python3 "$REPO/scripts/sdpa_bench.py" --csv "$LOG_DIR/sdpa.csv"
+        timeout "$SDPA_TIMEOUT" python3 "$REPO/scripts/sdpa_bench.py" "${SDPA_ARGS[@]}" --csv "$LOG_DIR/sdpa.csv"
         echo "sdpa exit status: $?"
     else
         echo "skipped: no python3 with a CUDA-enabled torch here"
     fi
 
+    section "one table: SMYRF, dense, SDPA, ratios, memory floor (scripts/gpu_table.py)"
+    if [[ -s "$LOG_DIR/bench-cuda.csv" && -s "$LOG_DIR/sdpa.csv" ]]; then
+        python3 "$REPO/scripts/gpu_table.py" "$LOG_DIR/bench-cuda.csv" "$LOG_DIR/sdpa.csv" | tee "$LOG_DIR/gpu-table.md"
+    else
+        echo "skipped: needs both $LOG_DIR/bench-cuda.csv and $LOG_DIR/sdpa.csv"
+    fi
+
     section "summary"
-    echo "info=$info_rc probe=$probe_rc tests=$tests_rc bench=$bench_rc, $(( $(date +%s) - started )) s"
+    echo "info=$info_rc probe=$probe_rc tests=$tests_rc stages=$stage_rc bench=$bench_rc, $(( $(date +%s) - started )) s"
     echo "logs: $LOG_DIR"
     return "$tests_rc"
 }

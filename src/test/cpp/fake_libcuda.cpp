@@ -24,6 +24,7 @@
 // memory per block, default 232448 as on an H100), FAKECUDA_MEMORY (bytes, default 1 GiB),
 // FAKECUDA_REPORT (a file that gets one line of counters when the process exits, for the
 // check script), FAKECUDA_VERBOSE=1 (every call on stderr).
+#include <chrono>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -174,7 +175,7 @@ struct Context {
 struct Counters {
     long retains = 0, releases = 0, pushes = 0, pops = 0, allocations = 0, frees = 0, launches = 0, modulesLoaded = 0,
          modulesUnloaded = 0, streamsCreated = 0, streamsDestroyed = 0, errors = 0, unbalancedThreads = 0,
-         leakedAtReset = 0;
+         leakedAtReset = 0, eventsCreated = 0, eventsDestroyed = 0;
 };
 
 std::recursive_mutex& lock() {
@@ -318,10 +319,10 @@ void write_report() {
     Counters& c = counters();
     std::fprintf(f, "retains=%ld releases=%ld pushes=%ld pops=%ld allocations=%ld frees=%ld live_allocations=%zu "
             "launches=%ld modules_loaded=%ld modules_unloaded=%ld streams_created=%ld streams_destroyed=%ld "
-            "errors=%ld unbalanced_threads=%ld leaked_at_reset=%ld\n",
+            "errors=%ld unbalanced_threads=%ld leaked_at_reset=%ld events_created=%ld events_destroyed=%ld\n",
             c.retains, c.releases, c.pushes, c.pops, c.allocations, c.frees, allocations().size(), c.launches,
             c.modulesLoaded, c.modulesUnloaded, c.streamsCreated, c.streamsDestroyed, c.errors, c.unbalancedThreads,
-            c.leakedAtReset);
+            c.leakedAtReset, c.eventsCreated, c.eventsDestroyed);
     std::fclose(f);
 }
 
@@ -699,6 +700,96 @@ CUresult cuLaunchKernel(Function* f, unsigned gx, unsigned gy, unsigned gz, unsi
     } catch (const std::exception& e) {
         return refuse(CUDA_ERROR_LAUNCH_FAILED, "cuLaunchKernel", name + ": " + e.what());
     }
+    return CUDA_SUCCESS;
+}
+
+}  // extern "C"
+
+// ---- events and device-to-device copies (bench's CUDA timing) -----------------------------------
+// Every launch runs to completion before it returns, so an event records the host clock when the
+// work before it on any stream has already finished: elapsed times are real but CPU-emulation slow.
+namespace fakecuda {
+
+struct Event {
+    Context* context;
+    bool recorded = false;
+    std::chrono::steady_clock::time_point at;
+};
+
+std::set<Event*>& events() {
+    static auto* e = new std::set<Event*>();  // never destroyed: the report at exit reads it
+    return *e;
+}
+
+}  // namespace fakecuda
+
+extern "C" {
+
+CUresult cuEventCreate(Event** event, unsigned flags) {
+    std::lock_guard<std::recursive_mutex> g(lock());
+    REQUIRE_CONTEXT("cuEventCreate");
+    if (event == nullptr || flags > 0xF) return refuse(CUDA_ERROR_INVALID_VALUE, "cuEventCreate", "arguments");
+    auto* e = new Event{ctx, false, {}};
+    events().insert(e);
+    counters().eventsCreated++;
+    *event = e;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventDestroy_v2(Event* event) {
+    std::lock_guard<std::recursive_mutex> g(lock());
+    REQUIRE_CONTEXT("cuEventDestroy");
+    if (events().erase(event) == 0) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventDestroy", "not an event");
+    delete event;
+    counters().eventsDestroyed++;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventRecord(Event* event, Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(lock());
+    REQUIRE_CONTEXT("cuEventRecord");
+    if (events().count(event) == 0) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventRecord", "not an event");
+    // The legacy (0) and per-thread (2) default streams are handles too.
+    bool defaultStream = reinterpret_cast<uintptr_t>(stream) <= 2;
+    if (!defaultStream && streams().count(stream) == 0) {
+        return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventRecord", "not a stream");
+    }
+    event->recorded = true;
+    event->at = std::chrono::steady_clock::now();
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventSynchronize(Event* event) {
+    std::lock_guard<std::recursive_mutex> g(lock());
+    REQUIRE_CONTEXT("cuEventSynchronize");
+    if (events().count(event) == 0) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventSynchronize", "not an event");
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventElapsedTime(float* millis, Event* start, Event* end) {
+    std::lock_guard<std::recursive_mutex> g(lock());
+    REQUIRE_CONTEXT("cuEventElapsedTime");
+    if (millis == nullptr || events().count(start) == 0 || events().count(end) == 0) {
+        return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventElapsedTime", "not an event");
+    }
+    if (!start->recorded || !end->recorded) {
+        return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventElapsedTime", "an event was never recorded");
+    }
+    *millis = std::chrono::duration<float, std::milli>(end->at - start->at).count();
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes, Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(lock());
+    REQUIRE_CONTEXT("cuMemcpyDtoDAsync");
+    bool defaultStream = reinterpret_cast<uintptr_t>(stream) <= 2;
+    if (!defaultStream && streams().count(stream) == 0) {
+        return refuse(CUDA_ERROR_INVALID_HANDLE, "cuMemcpyDtoDAsync", "not a stream");
+    }
+    if (allocation_of(dst, bytes).first == 0 || allocation_of(src, bytes).first == 0) {
+        return refuse(CUDA_ERROR_INVALID_VALUE, "cuMemcpyDtoDAsync", std::to_string(bytes) + " bytes outside any allocation");
+    }
+    std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), bytes);
     return CUDA_SUCCESS;
 }
 

@@ -34,6 +34,8 @@ final class CudaBench implements BenchBackend {
     static final List<Integer> DEFAULT_LENGTHS = List.of(1024, 2048, 4096, 8192, 16384, 32768, 65536);
     /** Bytes per copy when measuring bandwidth: far beyond any L2 (50 MiB on an H100). */
     static final long BANDWIDTH_BYTES = 512L << 20;
+    /** Source and copy together take at most this share of the free device memory. */
+    static final int BANDWIDTH_FREE_SHARE = 8;
     static final int BANDWIDTH_COPIES = 10;
 
     private final AttentionEngine engine;
@@ -113,7 +115,10 @@ final class CudaBench implements BenchBackend {
             return Double.NaN;
         }
         if (Double.isNaN(bytesPerSecond)) {
-            bytesPerSecond = CudaTiming.copyBandwidth(cuda, BANDWIDTH_BYTES, BANDWIDTH_COPIES);
+            // Smaller where a shared or small card has little free memory: still far beyond L2
+            // on any card with 512 MiB free.
+            long bytes = Math.min(BANDWIDTH_BYTES, cuda.memoryStats().deviceFree() / BANDWIDTH_FREE_SHARE);
+            bytesPerSecond = CudaTiming.copyBandwidth(cuda, bytes, BANDWIDTH_COPIES);
         }
         return MemoryFloor.millis(MemoryFloor.smyrfBytes(c.batch(), c.length(), c.dim(), c.dim(), c.hashes()),
                 bytesPerSecond);

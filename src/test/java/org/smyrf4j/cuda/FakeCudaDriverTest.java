@@ -31,7 +31,7 @@ class FakeCudaDriverTest {
     private static final List<String[]> BALANCED = List.of(
             new String[] {"retains", "releases"}, new String[] {"pushes", "pops"},
             new String[] {"allocations", "frees"}, new String[] {"modules_loaded", "modules_unloaded"},
-            new String[] {"streams_created", "streams_destroyed"});
+            new String[] {"streams_created", "streams_destroyed"}, new String[] {"events_created", "events_destroyed"});
     /** Counters of the stand-in that must be zero. */
     private static final List<String> ZERO = List.of("live_allocations", "errors", "unbalanced_threads",
             "leaked_at_reset");
