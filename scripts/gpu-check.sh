@@ -9,8 +9,8 @@
 #   SKIP_BENCH=1 scripts/gpu-check.sh
 #
 # Logs go to $OUT (when set, e.g. on the device machine) or build/gpu-check/: gpu-check.log,
-# junit/ (JUnit XML reports), stages.txt, bench.txt + bench-cuda.csv + gpu-sweep.png (the bench
-# command), sdpa.csv (PyTorch) and gpu-table.md (the two side by side, scripts/gpu_table.py).
+# junit/ (JUnit XML reports), stages.txt, bench.txt + bench-cuda.csv (the bench command; no
+# --plot: the bundled JRE has no java.desktop), sdpa.csv (PyTorch) and gpu-table.md (the two side by side, scripts/gpu_table.py).
 # Each step has a time limit so the whole run stays under 5 minutes; the exit status is 0 when
 # the gpu tests pass (or skip, where no GPU is usable).
 #
@@ -141,7 +141,7 @@ check() {
         bench_rc=0
     else
         timeout "$BENCH_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" bench --backend cuda "${BENCH_ARGS[@]}" \
-            --csv "$LOG_DIR/bench-cuda.csv" --plot "$LOG_DIR/gpu-sweep.png" | tee "$LOG_DIR/bench.txt"
+            --csv "$LOG_DIR/bench-cuda.csv" | tee "$LOG_DIR/bench.txt"
         bench_rc=${PIPESTATUS[0]}
         echo "bench exit status: $bench_rc"
     fi
