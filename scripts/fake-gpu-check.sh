@@ -31,8 +31,9 @@ ENGINE=org.smyrf4j.cuda.CudaEngineTest
 export TEST_SELECT=${FAKE_TESTS:-"--select-class org.smyrf4j.cuda.CudaParityTest \
 --select-method $ENGINE#badTensorsAreRefused --select-method $ENGINE#closingFreesTensorsAndRefusesCalls \
 --select-method $ENGINE#headDimBeyondSharedMemoryIsRefused --select-method $ENGINE#attentionEngineRunsOnCuda \
---select-method $ENGINE#repeatedCallsAreBitIdentical"}
-export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.largeCases=false"
+--select-method $ENGINE#repeatedCallsAreBitIdentical \
+--select-method $ENGINE#extensionsRunOnDeviceTensorsAndRefuseWhatDoesNotFit"}
+export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.extensionCases=6 -Dsmyrf4j.test.largeCases=false"
 export BENCH_ARGS="--sizes 256 --runs 1"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-1500}
 export BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
