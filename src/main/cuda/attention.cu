@@ -158,9 +158,11 @@ struct SmyrfLogitsOf<true, THREADS> {
 #define SMYRF_EXT_MIN_BLOCKS 3
 
 // The body of both extension kernels; UNION picks the logit policy. qCluster / kCluster are
-// read only with UNION.
+// read only with UNION. The kernels declare the shared memory (smem: the dynamic part;
+// queryIndex, keyIndex: the static row indices of attention_tile.cuh).
 template <bool UNION>
-static __device__ __forceinline__ void smyrf_cluster_attention_ext(const float* __restrict__ q,
+static __device__ __forceinline__ void smyrf_cluster_attention_ext(float* smem, int* queryIndex, int* keyIndex,
+        const float* __restrict__ q,
         const float* __restrict__ k, const float* __restrict__ v, const smyrf_u8* __restrict__ keyValid,
         const int* __restrict__ qOrder, const int* __restrict__ kOrder, const int* __restrict__ globalKeys,
         const int* __restrict__ qCluster, const int* __restrict__ kCluster, int B, int H, int Nq, int Nk, int d,
@@ -168,9 +170,6 @@ static __device__ __forceinline__ void smyrf_cluster_attention_ext(const float* 
         float* __restrict__ roundLse) {
     constexpr int THREADS = SMYRF_ATTN_THREADS;
     constexpr int TILE = SMYRF_ATTN_KEY_TILE;
-    __shared__ int queryIndex[THREADS];
-    __shared__ int keyIndex[TILE];
-    SMYRF_DYNAMIC_SHARED(float, smem);
     const SmyrfTileSmem s = smyrf_tile_smem(smem, THREADS, d);
 
     const int t = threadIdx.x;
@@ -252,8 +251,11 @@ smyrf_cluster_attention_global(const float* __restrict__ q, const float* __restr
         const smyrf_u8* __restrict__ keyValid, const int* __restrict__ qOrder, const int* __restrict__ kOrder,
         const int* __restrict__ globalKeys, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, int G,
         float scale, float* __restrict__ roundOut, float* __restrict__ roundLse) {
-    smyrf_cluster_attention_ext<false>(q, k, v, keyValid, qOrder, kOrder, globalKeys, nullptr, nullptr, B, H, Nq, Nk,
-            d, dv, Cq, Ck, L, G, scale, roundOut, roundLse);
+    __shared__ int queryIndex[SMYRF_ATTN_THREADS];
+    __shared__ int keyIndex[SMYRF_ATTN_KEY_TILE];
+    SMYRF_DYNAMIC_SHARED(float, smem);
+    smyrf_cluster_attention_ext<false>(smem, queryIndex, keyIndex, q, k, v, keyValid, qOrder, kOrder, globalKeys,
+            nullptr, nullptr, B, H, Nq, Nk, d, dv, Cq, Ck, L, G, scale, roundOut, roundLse);
 }
 
 extern "C" __global__ void __launch_bounds__(SMYRF_ATTN_THREADS, SMYRF_EXT_MIN_BLOCKS)
@@ -262,6 +264,9 @@ smyrf_cluster_attention_union(const float* __restrict__ q, const float* __restri
         const int* __restrict__ globalKeys, const int* __restrict__ qCluster, const int* __restrict__ kCluster, int B,
         int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, int G, float scale,
         float* __restrict__ roundOut, float* __restrict__ roundLse) {
-    smyrf_cluster_attention_ext<true>(q, k, v, keyValid, qOrder, kOrder, globalKeys, qCluster, kCluster, B, H, Nq, Nk,
-            d, dv, Cq, Ck, L, G, scale, roundOut, roundLse);
+    __shared__ int queryIndex[SMYRF_ATTN_THREADS];
+    __shared__ int keyIndex[SMYRF_ATTN_KEY_TILE];
+    SMYRF_DYNAMIC_SHARED(float, smem);
+    smyrf_cluster_attention_ext<true>(smem, queryIndex, keyIndex, q, k, v, keyValid, qOrder, kOrder, globalKeys,
+            qCluster, kCluster, B, H, Nq, Nk, d, dv, Cq, Ck, L, G, scale, roundOut, roundLse);
 }
