@@ -11,6 +11,22 @@
 //   a query with no valid key gets o = 0 and lse = -inf. Logits are scale * (q . k).
 //   Shared memory: attention_tile.cuh, SMYRF_TILE_SHARED_BYTES(ATTN_THREADS, d) dynamic bytes.
 //
+// SPEC Extensions (two more entry points; the plain kernel above stays as it was):
+// smyrf_cluster_attention_global   the same, plus globalKeys (B, G) int, -1 = none.
+// smyrf_cluster_attention_union    the same, plus globalKeys (B, G) or null (G = 0), and
+//   qCluster (H, B, Nq) / kCluster (H, B, Nk) int from smyrf_cluster_ids.
+//   keyValid says which keys may sit in a cluster: valid and not global (the mask the keys were
+//   sorted with), so a global key is skipped where it lands.
+//   Global keys: block (c, b, r) walks Ck + G key positions, the last G being row b's global
+//   keys, so they join every cluster's online softmax as one more stretch of tiles.
+//   Union softmax: each valid key's logit gets -log n_ij, n_ij the rounds r' with
+//   qCluster[r', b, i] == kCluster[r', b, j] (H for a global key); see SmyrfUnionLogits.
+//   Extra dynamic shared memory: SMYRF_UNION_SHARED_BYTES(ATTN_THREADS, H).
+//   Two kernels rather than one with a runtime switch: ptxas allots one kernel's registers for
+//   its costliest path, and the union's counts would cost the global-keys path occupancy.
+//   Both are bounded to 3 blocks per SM (at most 168 registers): ptxas's own choice for 128
+//   threads spilled on sm_80/sm_86.
+//
 // Versions (attention_tile.cuh; the logits are recomputed for each chunk of 32 value columns):
 // 1 plain float32 on the CUDA cores, flash-style tiles, one shared-memory read per fma:
 //   0.57 ms at B=8 N=4096 d=64 dv=64 H=4 C=128 on an H100 (7.5 TFLOP/s useful).
@@ -55,7 +71,9 @@ smyrf_cluster_attention(const float* __restrict__ q, const float* __restrict__ k
                 [&](int i) { return queryRowOf(pass0 + i); });
         for (int col0 = 0; col0 < dv; col0 += SMYRF_ATTN_DV_CHUNK) {
             SmyrfSoftmaxState st;
-            smyrf_attend_keys<SMYRF_ATTN_THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, Ck, scale, keyRowOf, st);
+            SmyrfPlainLogits plain;
+            smyrf_attend_keys<SMYRF_ATTN_THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, Ck, scale, keyRowOf, plain,
+                    st);
             if (myRow >= 0) {
                 smyrf_store_chunk(st, outRows + (size_t)myRow * dv, dv, col0);
                 if (col0 == 0) {
@@ -64,4 +82,191 @@ smyrf_cluster_attention(const float* __restrict__ q, const float* __restrict__ k
             }
         }
     }
+}
+
+// SPEC Extensions, union softmax: a valid key's logit minus log n_ij, n_ij the rounds in which
+// query i and key j share a cluster; a global key (position >= globalFrom) is in every cluster
+// of every round: n = H. Query i shares round r's cluster with every valid key of that cluster,
+// so n >= 1 there. Dynamic shared memory after the tile's (SMYRF_UNION_SHARED_BYTES, all
+// 16-byte aligned since the tile's bytes are a multiple of 16):
+//   keyIds   [H][KEY_TILE] int     the tile's keys' cluster in each round (-1: masked or global),
+//                                  read as int4 by every thread at once (broadcasts)
+//   queryIds [THREADS][H|1] int    each thread's query's cluster in each round (-2: no query);
+//                                  the odd stride puts a warp's rows in different banks
+//   logCount [H+1] float           log n (entry 0 unused by valid keys; 0)
+// Per tile and thread: H * (1 + KEY_TILE/4) shared reads and H * KEY_TILE compares, against
+// d * KEY_TILE fma for the logits themselves.
+template <int THREADS>
+struct SmyrfUnionLogits {
+    const int* __restrict__ kClusterRow;  // kCluster + b * Nk; round r at r * roundStride
+    size_t roundStride;                   // B * Nk
+    int H;
+    int globalFrom;                       // Ck: key positions from here on are global keys
+    int* keyIds;
+    const int* myIds;                     // this thread's row of queryIds
+    const float* logCount;
+    // n of keys 2m and 2m+1 in the low and high 16 bits of pairs[m] (n <= H <= 65535, the grid's
+    // z limit): half the registers of one count per key, which kept sm_80 from spilling.
+    unsigned pairs[SMYRF_ATTN_KEY_TILE / 2];
+
+    __device__ __forceinline__ void stage(const int* keyIndex, int tile0) {
+        for (int e = threadIdx.x; e < H * SMYRF_ATTN_KEY_TILE; e += THREADS) {
+            const int r = e / SMYRF_ATTN_KEY_TILE;
+            const int j = e - r * SMYRF_ATTN_KEY_TILE;
+            const int row = keyIndex[j];
+            keyIds[e] = (row >= 0 && tile0 + j < globalFrom) ? kClusterRow[(size_t)r * roundStride + row] : -1;
+        }
+    }
+
+    __device__ __forceinline__ void prepare(int tile0) {
+#pragma unroll
+        for (int m = 0; m < SMYRF_ATTN_KEY_TILE / 2; m++) {
+            const unsigned low = tile0 + 2 * m >= globalFrom ? (unsigned)H : 0u;
+            const unsigned high = tile0 + 2 * m + 1 >= globalFrom ? (unsigned)H : 0u;
+            pairs[m] = low | (high << 16);
+        }
+#pragma unroll 1
+        for (int r = 0; r < H; r++) {
+            const int mine = myIds[r];
+            const int4* ids = reinterpret_cast<const int4*>(keyIds + r * SMYRF_ATTN_KEY_TILE);
+#pragma unroll
+            for (int c = 0; c < SMYRF_ATTN_KEY_TILE / 4; c++) {
+                const int4 k4 = ids[c];
+                pairs[2 * c] += (k4.x == mine ? 1u : 0u) | (k4.y == mine ? 0x10000u : 0u);
+                pairs[2 * c + 1] += (k4.z == mine ? 1u : 0u) | (k4.w == mine ? 0x10000u : 0u);
+            }
+        }
+    }
+
+    __device__ __forceinline__ float adjust(float logit, int j) const {
+        const unsigned n = (j & 1) ? pairs[j >> 1] >> 16 : pairs[j >> 1] & 0xFFFFu;
+        return logit - logCount[n];
+    }
+};
+
+// The logit policy of the extension kernels: union softmax or plain logits.
+template <bool UNION, int THREADS>
+struct SmyrfLogitsOf {
+    typedef SmyrfPlainLogits type;
+};
+template <int THREADS>
+struct SmyrfLogitsOf<true, THREADS> {
+    typedef SmyrfUnionLogits<THREADS> type;
+};
+
+// Minimum resident blocks per SM for the extension kernels (see the comment at the top).
+#define SMYRF_EXT_MIN_BLOCKS 3
+
+// The body of both extension kernels; UNION picks the logit policy. qCluster / kCluster are
+// read only with UNION. The kernels declare the shared memory (smem: the dynamic part;
+// queryIndex, keyIndex: the static row indices of attention_tile.cuh).
+template <bool UNION>
+static __device__ __forceinline__ void smyrf_cluster_attention_ext(float* smem, int* queryIndex, int* keyIndex,
+        const float* __restrict__ q,
+        const float* __restrict__ k, const float* __restrict__ v, const smyrf_u8* __restrict__ keyValid,
+        const int* __restrict__ qOrder, const int* __restrict__ kOrder, const int* __restrict__ globalKeys,
+        const int* __restrict__ qCluster, const int* __restrict__ kCluster, int B, int H, int Nq, int Nk, int d,
+        int dv, int Cq, int Ck, int L, int G, float scale, float* __restrict__ roundOut,
+        float* __restrict__ roundLse) {
+    constexpr int THREADS = SMYRF_ATTN_THREADS;
+    constexpr int TILE = SMYRF_ATTN_KEY_TILE;
+    const SmyrfTileSmem s = smyrf_tile_smem(smem, THREADS, d);
+
+    const int t = threadIdx.x;
+    const int cluster = blockIdx.x;
+    const int b = blockIdx.y;
+    const int r = blockIdx.z;
+    const size_t segment = (size_t)r * B + b;
+    const int* clusterQueries = qOrder + segment * ((size_t)L * Cq) + (size_t)cluster * Cq;
+    const int* clusterKeys = kOrder + segment * ((size_t)L * Ck) + (size_t)cluster * Ck;
+    const int* globalRow = globalKeys != nullptr ? globalKeys + (size_t)b * G : nullptr;
+    const int keyCount = Ck + (globalRow != nullptr ? G : 0);
+    const float* qRows = q + (size_t)b * Nq * d;
+    const float* kRows = k + (size_t)b * Nk * d;
+    const float* vRows = v + (size_t)b * Nk * dv;
+    const smyrf_u8* validRow = keyValid != nullptr ? keyValid + (size_t)b * Nk : nullptr;
+    float* outRows = roundOut + segment * Nq * dv;
+    float* lseRow = roundLse + segment * Nq;
+
+    auto queryRowOf = [&](int i) {
+        int idx = clusterQueries[i];
+        return idx < Nq ? idx : -1;
+    };
+    // Positions [0, Ck): the cluster's keys; [Ck, Ck + G): the row's global keys (-1 = none).
+    auto keyRowOf = [&](int p) {
+        if (p >= Ck) {
+            return globalRow[p - Ck];
+        }
+        int idx = clusterKeys[p];
+        return (idx < Nk && (validRow == nullptr || validRow[idx] != 0)) ? idx : -1;
+    };
+
+    typename SmyrfLogitsOf<UNION, THREADS>::type logits;
+    int* myIds = nullptr;
+    const int* qClusterRow = nullptr;
+    if constexpr (UNION) {
+        const int idStride = H | 1;
+        int* keyIds = reinterpret_cast<int*>(s.values + TILE * SMYRF_ATTN_DV_CHUNK);
+        int* queryIds = keyIds + H * TILE;
+        float* logCount = reinterpret_cast<float*>(queryIds + THREADS * idStride);
+        for (int e = t; e <= H; e += THREADS) {
+            logCount[e] = e == 0 ? 0.0f : logf((float)e);  // read after the first pass's barriers
+        }
+        myIds = queryIds + t * idStride;
+        qClusterRow = qCluster + (size_t)b * Nq;
+        logits.kClusterRow = kCluster + (size_t)b * Nk;
+        logits.roundStride = (size_t)B * Nk;
+        logits.H = H;
+        logits.globalFrom = Ck;
+        logits.keyIds = keyIds;
+        logits.myIds = myIds;
+        logits.logCount = logCount;
+    }
+
+    for (int pass0 = 0; pass0 < Cq; pass0 += THREADS) {
+        const int count = Cq - pass0 < THREADS ? Cq - pass0 : THREADS;
+        const int myRow = smyrf_load_queries<THREADS>(s, queryIndex, qRows, d, count,
+                [&](int i) { return queryRowOf(pass0 + i); });
+        if constexpr (UNION) {
+            // Only this thread reads its row of queryIds, and it is done with the previous pass.
+            for (int rr = 0; rr < H; rr++) {
+                myIds[rr] = myRow >= 0 ? qClusterRow[(size_t)rr * B * Nq + myRow] : -2;
+            }
+        }
+        for (int col0 = 0; col0 < dv; col0 += SMYRF_ATTN_DV_CHUNK) {
+            SmyrfSoftmaxState st;
+            smyrf_attend_keys<THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, keyCount, scale, keyRowOf, logits, st);
+            if (myRow >= 0) {
+                smyrf_store_chunk(st, outRows + (size_t)myRow * dv, dv, col0);
+                if (col0 == 0) {
+                    lseRow[myRow] = st.l > 0.0f ? st.m + logf(st.l) : -INFINITY;
+                }
+            }
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(SMYRF_ATTN_THREADS, SMYRF_EXT_MIN_BLOCKS)
+smyrf_cluster_attention_global(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+        const smyrf_u8* __restrict__ keyValid, const int* __restrict__ qOrder, const int* __restrict__ kOrder,
+        const int* __restrict__ globalKeys, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, int G,
+        float scale, float* __restrict__ roundOut, float* __restrict__ roundLse) {
+    __shared__ int queryIndex[SMYRF_ATTN_THREADS];
+    __shared__ int keyIndex[SMYRF_ATTN_KEY_TILE];
+    SMYRF_DYNAMIC_SHARED(float, smem);
+    smyrf_cluster_attention_ext<false>(smem, queryIndex, keyIndex, q, k, v, keyValid, qOrder, kOrder, globalKeys,
+            nullptr, nullptr, B, H, Nq, Nk, d, dv, Cq, Ck, L, G, scale, roundOut, roundLse);
+}
+
+extern "C" __global__ void __launch_bounds__(SMYRF_ATTN_THREADS, SMYRF_EXT_MIN_BLOCKS)
+smyrf_cluster_attention_union(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+        const smyrf_u8* __restrict__ keyValid, const int* __restrict__ qOrder, const int* __restrict__ kOrder,
+        const int* __restrict__ globalKeys, const int* __restrict__ qCluster, const int* __restrict__ kCluster, int B,
+        int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, int G, float scale,
+        float* __restrict__ roundOut, float* __restrict__ roundLse) {
+    __shared__ int queryIndex[SMYRF_ATTN_THREADS];
+    __shared__ int keyIndex[SMYRF_ATTN_KEY_TILE];
+    SMYRF_DYNAMIC_SHARED(float, smem);
+    smyrf_cluster_attention_ext<true>(smem, queryIndex, keyIndex, q, k, v, keyValid, qOrder, kOrder, globalKeys,
+            qCluster, kCluster, B, H, Nq, Nk, d, dv, Cq, Ck, L, G, scale, roundOut, roundLse);
 }

@@ -17,6 +17,11 @@
 //   values  [KEY_TILE][DV_CHUNK]  read as float4 (DV_CHUNK % 4 == 0, 16-byte aligned too)
 // Static shared memory: the row index of each query of the pass and each key of the tile
 // (-1 = none: a placeholder, a masked key or past the end), (THREADS + KEY_TILE) ints.
+//
+// The logits pass through a policy object (the `logits` argument of smyrf_attend_keys):
+// SmyrfPlainLogits leaves scale * (q . k) as it is (plain SMYRF and dense attention; it adds no
+// instruction), SmyrfUnionLogits (attention.cu) subtracts log n_ij for the union softmax of SPEC
+// Extensions.
 #ifndef SMYRF_ATTENTION_TILE_CUH
 #define SMYRF_ATTENTION_TILE_CUH
 
@@ -50,6 +55,18 @@ struct SmyrfSoftmaxState {
     float acc[SMYRF_ATTN_DV_CHUNK];  // sum of exp(logit - m) * v[col0 + c]
 };
 
+// The logit policy of plain attention: scale * (q . k) unchanged. Each hook is empty, so the
+// tile loop compiles to exactly the code it had before policies existed.
+struct SmyrfPlainLogits {
+    // Called by every thread once the tile's key indices are visible, before the barrier that
+    // precedes the logits: a policy stages what it needs of the tile into shared memory here.
+    __device__ __forceinline__ void stage(const int* keyIndex, int tile0) {}
+    // Called by every thread after its logits of the tile are computed, before they are used.
+    __device__ __forceinline__ void prepare(int tile0) {}
+    // The logit of key j of the tile (a valid key), given scale * (q . k).
+    __device__ __forceinline__ float adjust(float logit, int j) const { return logit; }
+};
+
 // Stages the pass's query rows: row i of the pass is qRows[rowOf(i) * d ...], or zeros when
 // rowOf(i) < 0 or i >= count. Returns this thread's row index (-1: no query).
 template <int THREADS, class RowOf>
@@ -71,10 +88,11 @@ static __device__ __forceinline__ int smyrf_load_queries(const SmyrfTileSmem& s,
 // Folds keys [0, keyCount) into `st` for value columns [col0, col0 + DV_CHUNK): key position
 // p is row keyRowOf(p) of kRows/vRows, or masked when keyRowOf(p) < 0. Logits are
 // scale * (q . k), the dot product accumulated with fma over c ascending.
-template <int THREADS, class KeyRowOf>
+// `logits` (SmyrfPlainLogits or SmyrfUnionLogits) may adjust each valid key's logit.
+template <int THREADS, class KeyRowOf, class Logits>
 static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s, int* keyIndex,
         const float* __restrict__ kRows, const float* __restrict__ vRows, int d, int dv, int col0, int keyCount,
-        float scale, KeyRowOf keyRowOf, SmyrfSoftmaxState& st) {
+        float scale, KeyRowOf keyRowOf, Logits& logits, SmyrfSoftmaxState& st) {
     constexpr int TILE = SMYRF_ATTN_KEY_TILE;
     constexpr int CHUNK = SMYRF_ATTN_DV_CHUNK;
     static_assert(THREADS >= TILE, "one thread per key of the tile fills the key indices");
@@ -107,6 +125,7 @@ static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s,
             int row = keyIndex[j];
             s.values[e] = (row >= 0 && col < dv) ? vRows[(size_t)row * dv + col] : 0.0f;
         }
+        logits.stage(keyIndex, tile0);
         __syncthreads();
 
         float logit[TILE];
@@ -137,10 +156,11 @@ static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s,
                 }
             }
         }
+        logits.prepare(tile0);
         float tileMax = -INFINITY;
 #pragma unroll
         for (int j = 0; j < TILE; j++) {
-            logit[j] = keyIndex[j] >= 0 ? logit[j] * scale : -INFINITY;
+            logit[j] = keyIndex[j] >= 0 ? logits.adjust(logit[j] * scale, j) : -INFINITY;
             tileMax = fmaxf(tileMax, logit[j]);
         }
         // Every key of the tile masked: nothing to fold (and m - m would be NaN while m = -inf).

@@ -33,7 +33,8 @@ smyrf_dense_attention(const float* __restrict__ q, const float* __restrict__ k, 
     auto keyRowOf = [&](int p) { return (validRow == nullptr || validRow[p] != 0) ? p : -1; };
     for (int col0 = 0; col0 < dv; col0 += SMYRF_ATTN_DV_CHUNK) {
         SmyrfSoftmaxState st;
-        smyrf_attend_keys<SMYRF_DENSE_THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, Nk, scale, keyRowOf, st);
+        SmyrfPlainLogits plain;
+        smyrf_attend_keys<SMYRF_DENSE_THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, Nk, scale, keyRowOf, plain, st);
         if (myRow >= 0) {
             smyrf_store_chunk(st, out + ((size_t)b * Nq + myRow) * dv, dv, col0);
         }

@@ -14,6 +14,10 @@
 // smyrf_sort_local_merge  like sort_local, n = SORT_LOCAL: steps j = SORT_LOCAL/2 .. 1 of stage k.
 // smyrf_extract_order     order (segments, paddedLen) int = low 32 bits of the first paddedLen
 //                         keys of each segment; one element per thread, any block size.
+// smyrf_cluster_ids       ids (segments, len) int: ids[s, order[s, p]] = p / clusterSize for every
+//                         real token (order[s, p] < len) of order (segments, paddedLen); one
+//                         position per thread, any block size. The union softmax of SPEC
+//                         Extensions compares these ids across rounds (attention.cu).
 //
 // Shared memory: SORT_LOCAL uint64 (16 KiB) per sort block; thread t owns pair t of each step.
 // Versions: 1 (this) plain bitonic network, a barrier between steps.
@@ -97,4 +101,20 @@ smyrf_extract_order(const smyrf_u64* __restrict__ keys, int segLen, int paddedLe
     const size_t s = e / paddedLen;
     const size_t i = e - s * paddedLen;
     order[e] = (int)(unsigned)(keys[s * segLen + i] & 0xFFFFFFFFULL);
+}
+
+// Every token appears once per segment of the order, so each real token's id is written once.
+extern "C" __global__ void
+smyrf_cluster_ids(const int* __restrict__ order, int segments, int len, int paddedLen, int clusterSize,
+        int* __restrict__ ids) {
+    const size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= (size_t)segments * paddedLen) {
+        return;
+    }
+    const size_t s = e / paddedLen;
+    const int p = (int)(e - s * paddedLen);
+    const int token = order[e];
+    if (token < len) {
+        ids[s * len + token] = p / clusterSize;
+    }
 }

@@ -141,7 +141,12 @@ const std::map<std::string, Kernel>& kernels() {
         {"smyrf_sort_global_step", Adapter<smyrf_sort_global_step>::make(SMYRF_SORT_THREADS, 0, {})},
         {"smyrf_sort_local_merge", Adapter<smyrf_sort_local_merge>::make(SMYRF_SORT_THREADS, 16384, {})},
         {"smyrf_extract_order", Adapter<smyrf_extract_order>::make(256, 0, {})},
+        {"smyrf_cluster_ids", Adapter<smyrf_cluster_ids>::make(256, 0, {})},
         {"smyrf_cluster_attention", Adapter<smyrf_cluster_attention>::make(SMYRF_ATTN_THREADS, 640, {3})},
+        {"smyrf_cluster_attention_global",
+                Adapter<smyrf_cluster_attention_global>::make(SMYRF_ATTN_THREADS, 640, {3})},
+        {"smyrf_cluster_attention_union",
+                Adapter<smyrf_cluster_attention_union>::make(SMYRF_ATTN_THREADS, 640, {3, 6})},
         {"smyrf_combine", Adapter<smyrf_combine>::make(SMYRF_COMBINE_THREADS, 8192, {})},
         {"smyrf_dense_attention", Adapter<smyrf_dense_attention>::make(SMYRF_DENSE_THREADS, 640, {3})},
     };

@@ -72,6 +72,27 @@ int bench() {
             std::printf("\n");
         }
         std::printf("  %-10s %9.3f ms\n", "smyrf sum", smyrfTotal);
+        // SPEC Extensions: the attention stage (with the cluster ids for the union) against the
+        // plain one above; global keys [CLS]-like 0 and -1.
+        const std::pair<const char*, std::pair<bool, bool>> variants[] = {
+            {"+global", {true, false}}, {"+union", {false, true}}, {"+both", {true, true}}};
+        for (const auto& variant : variants) {
+            smyrf::Case e = c;
+            if (variant.second.first) smyrf::resolve_global_keys(e, {0, -1});
+            e.unionRounds = variant.second.second;
+            smyrf::Pipeline pe(e);
+            pe.norms();
+            pe.hash();
+            pe.sort();
+            pe.orders();
+            for (int warm = 0; warm < 2; warm++) pe.attention();
+            smyrf::synchronize();
+            std::vector<float> t;
+            for (int rep = 0; rep < 10; rep++) t.push_back(time_ms([&] { pe.attention(); }));
+            std::sort(t.begin(), t.end());
+            std::printf("  attention %-8s %9.3f ms (min %.3f, max %.3f)\n", variant.first, t[t.size() / 2], t.front(),
+                    t.back());
+        }
     }
     return 0;
 }

@@ -14,7 +14,9 @@
 //
 // Case directory: params.txt with one `name=value` per line: B Nq Nk d dv H Cq Ck L scale
 // hasMask (0/1); raw little-endian q.f32 (B,Nq,d), k.f32 (B,Nk,d), v.f32 (B,Nk,dv),
-// alpha.f32 (d+2,H) and, when hasMask=1, mask.u8 (B,Nk).
+// alpha.f32 (d+2,H) and, when hasMask=1, mask.u8 (B,Nk). SPEC Extensions, optional: G (global
+// keys per row, default 0) with global_keys.i32 (B,G) when G > 0 (resolved: ascending, -1
+// padded, as the Java launcher uploads them), and union (0/1, the union softmax).
 // Output directory: query_hashes.f32 (H,B,Nq), key_hashes.f32 (H,B,Nk), query_order.i32
 // (H,B,Nq'), key_order.i32 (H,B,Nk'), round_out.f32 (H,B,Nq,dv), round_lse.f32 (H,B,Nq),
 // out.f32 (B,Nq,dv), dense.f32 (B,Nq,dv).
@@ -90,6 +92,9 @@ smyrf::Case read_case(const std::string& dir) {
     c.v = read_raw<float>(dir + "/v.f32", size_t(c.B) * c.Nk * c.dv);
     c.alpha = read_raw<float>(dir + "/alpha.f32", size_t(c.d + 2) * c.H);
     if (c.hasMask) c.mask = read_raw<uint8_t>(dir + "/mask.u8", size_t(c.B) * c.Nk);
+    c.G = p.count("G") ? std::stoi(p["G"]) : 0;
+    c.unionRounds = p.count("union") && std::stoi(p["union"]) != 0;
+    if (c.G > 0) c.globalKeys = read_raw<int>(dir + "/global_keys.i32", size_t(c.B) * c.G);
     return c;
 }
 
@@ -117,6 +122,8 @@ struct Shape {
     int B, Nq, Nk, d, dv, H, Cq, Ck;
     int mask;  // 0 none, 1 random padding at row ends, 2 random holes, 3 one row fully masked
     bool dense;
+    std::vector<int> globalPositions = {};  // SPEC Extensions: global key positions
+    bool unionRounds = false;               // and the union softmax
 };
 
 smyrf::Case random_case(const Shape& s, uint64_t seed) {
@@ -155,6 +162,8 @@ smyrf::Case random_case(const Shape& s, uint64_t seed) {
             }
         }
     }
+    if (!s.globalPositions.empty()) smyrf::resolve_global_keys(c, s.globalPositions);
+    c.unionRounds = s.unionRounds;
     return c;
 }
 
@@ -221,18 +230,26 @@ int self_check(bool more, bool large, const char* only) {
         {"d 96: 66 KB shared", 1, 130, 130, 96, 24, 1, 65, 65, 1, true},
         {"global merge, N 2100", 1, 2100, 2100, 4, 4, 1, 300, 300, 1, false},
         {"nine rounds", 1, 16, 16, 3, 40, 9, 4, 4, 1, true},  // combine's second round group
+        // SPEC Extensions: global keys (a masked one and a repeat among them) and union softmax.
+        {"global keys + union", 2, 90, 90, 7, 40, 3, 16, 16, 2, false, {0, -1, 5, -1}, true},
     };
     if (more) {
         shapes.push_back({"self, padded rows", 2, 100, 100, 8, 8, 2, 16, 16, 1, true});
         shapes.push_back({"cross lengths, dv 37", 1, 77, 45, 5, 37, 2, 11, 7, 0, true});
         shapes.push_back({"cross lengths, holes", 1, 45, 77, 6, 33, 2, 7, 11, 2, true});
         shapes.push_back({"row fully masked", 2, 64, 64, 9, 40, 2, 16, 16, 3, true});
+        shapes.push_back({"global keys, cross", 2, 77, 45, 5, 37, 2, 11, 7, 1, false, {1, -1, 44}});
+        shapes.push_back({"union, 40 global keys", 1, 100, 100, 8, 8, 4, 20, 20, 0, false,
+                {0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60, 63, 66, 69, 72, 75, 78,
+                        81, 84, 87, 90, 93, 96, 99, -2, -5, -8, -11, -14, -17}, true});
+        shapes.push_back({"union, row fully masked", 2, 64, 64, 9, 40, 5, 16, 16, 3, false, {}, true});
     }
     if (large) {
         shapes.push_back({"large, d 64", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, true});
         shapes.push_back({"large, N 70000", 1, 70000, 70000, 32, 32, 2, 256, 256, 1, false});
         shapes.push_back({"large, d 128", 2, 2048, 1500, 128, 128, 2, 128, 94, 2, true});
         shapes.push_back({"large, 12 rounds", 2, 1000, 1000, 32, 48, 12, 50, 50, 2, true});
+        shapes.push_back({"large, extensions", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, false, {0, -1}, true});
     }
     if (only != nullptr) {
         std::vector<Shape> chosen;

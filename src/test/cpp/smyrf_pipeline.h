@@ -5,6 +5,7 @@
 #ifndef SMYRF_PIPELINE_H
 #define SMYRF_PIPELINE_H
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -24,8 +25,32 @@ struct Case {
     std::vector<float> q, k, v;  // (B, Nq, d), (B, Nk, d), (B, Nk, dv)
     std::vector<float> alpha;    // (d+2, H)
     std::vector<uint8_t> mask;   // (B, Nk) when hasMask
+    // SPEC Extensions (docs/kernels.md): global keys resolved per batch row, (B, G) ascending
+    // and -1 padded (G = 0: none; resolve_global_keys makes them from positions), and the
+    // union softmax across rounds.
+    int G = 0;
+    std::vector<int> globalKeys;
+    bool unionRounds = false;
 
     int paddedQueryLen() const { return L * Cq; }
+
+    bool keyValid(int b, int j) const { return !hasMask || mask[size_t(b) * Nk + j] != 0; }
+
+    bool isGlobal(int b, int j) const {
+        for (int g = 0; g < G; g++) {
+            if (globalKeys[size_t(b) * G + g] == j) return true;
+        }
+        return false;
+    }
+
+    /** The keys' sort mask (B, Nk): valid and not global, the mask the extension kernels take. */
+    std::vector<uint8_t> keySortValid() const {
+        std::vector<uint8_t> m(size_t(B) * Nk);
+        for (int b = 0; b < B; b++) {
+            for (int j = 0; j < Nk; j++) m[size_t(b) * Nk + j] = keyValid(b, j) && !isGlobal(b, j) ? 1 : 0;
+        }
+        return m;
+    }
     int paddedKeyLen() const { return L * Ck; }
 
     /** Refuses sizes the kernels do not take, naming the argument and its value. */
@@ -42,8 +67,41 @@ struct Case {
         require(v.size() == size_t(B) * Nk * dv, "v holds " + std::to_string(v.size()) + " values");
         require(alpha.size() == size_t(d + 2) * H, "alpha holds " + std::to_string(alpha.size()) + " values");
         require(!hasMask || mask.size() == size_t(B) * Nk, "mask holds " + std::to_string(mask.size()) + " values");
+        require(G >= 0 && globalKeys.size() == size_t(B) * G, "globalKeys holds " + std::to_string(globalKeys.size())
+                + " values, G=" + std::to_string(G));
+        for (int e : globalKeys) require(e >= -1 && e < Nk, "globalKeys entry " + std::to_string(e));
     }
 };
+
+/**
+ * SPEC Extensions' global keys of every row from configured positions, by the rules the Java
+ * launcher applies (org.smyrf4j.cuda.GlobalKeyTable): p >= 0 is key p, p < 0 counts back from
+ * the row's last valid key; a masked or repeated key counts once or not at all; a row without
+ * a valid key has none. Sets c.G (the most keys of any row) and c.globalKeys.
+ */
+inline void resolve_global_keys(Case& c, const std::vector<int>& positions) {
+    std::vector<std::vector<int>> rows(c.B);
+    int most = 0;
+    for (int b = 0; b < c.B; b++) {
+        int last = -1;
+        for (int j = c.Nk - 1; j >= 0 && last < 0; j--) {
+            if (c.keyValid(b, j)) last = j;
+        }
+        if (last < 0) continue;
+        for (int p : positions) {
+            int j = p >= 0 ? p : last + 1 + p;
+            if (j < 0 || j >= c.Nk) throw std::invalid_argument("global key position " + std::to_string(p) + " is outside row " + std::to_string(b));
+            bool seen = false;
+            for (int e : rows[b]) seen = seen || e == j;
+            if (c.keyValid(b, j) && !seen) rows[b].push_back(j);
+        }
+        std::sort(rows[b].begin(), rows[b].end());
+        most = std::max(most, int(rows[b].size()));
+    }
+    c.G = most;
+    c.globalKeys.assign(size_t(c.B) * most, -1);
+    for (int b = 0; b < c.B; b++) std::copy(rows[b].begin(), rows[b].end(), c.globalKeys.begin() + size_t(b) * most);
+}
 
 /** Every stage of one call, in SmyrfTrace's layouts, plus dense attention. */
 struct Stages {
@@ -159,8 +217,13 @@ public:
           qHash_(size_t(segments_) * c.Nq), kHash_(size_t(segments_) * c.Nk), qKeys_(size_t(segments_) * Sq_),
           kKeys_(size_t(segments_) * Sk_), qOrder_(size_t(segments_) * Nqp_), kOrder_(size_t(segments_) * Nkp_),
           roundOut_(size_t(segments_) * c.Nq * c.dv), roundLse_(size_t(segments_) * c.Nq),
-          out_(size_t(c.B) * c.Nq * c.dv), dense_(size_t(c.B) * c.Nq * c.dv) {
+          out_(size_t(c.B) * c.Nq * c.dv), dense_(size_t(c.B) * c.Nq * c.dv),
+          sortMask_(c.G > 0 ? c.keySortValid() : std::vector<uint8_t>(1)),
+          globals_(c.G > 0 ? c.globalKeys : std::vector<int>(1)),
+          qCluster_(c.unionRounds ? size_t(segments_) * c.Nq : 1), kCluster_(c.unionRounds ? size_t(segments_) * c.Nk : 1) {
         set_shared_limit(smyrf_cluster_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
+        set_shared_limit(smyrf_cluster_attention_global, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
+        set_shared_limit(smyrf_cluster_attention_union, unionSharedBytes());
         set_shared_limit(smyrf_dense_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d));
     }
 
@@ -177,8 +240,9 @@ public:
         SMYRF_LAUNCH(smyrf_hash_queries, dim3(blocks_for(Sq_, SMYRF_HASH_THREADS), c_.B, c_.H),
                 dim3(SMYRF_HASH_THREADS), 0, q_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keyValid(), c_.B, c_.Nq,
                 c_.Nk, c_.d, c_.H, Nqp_, Sq_, qHash_.get(), qKeys_.get());
+        // With global keys the keys sort with valid-and-not-global (SPEC Extensions); queries keep keyValid.
         SMYRF_LAUNCH(smyrf_hash_keys, dim3(blocks_for(Sk_, SMYRF_HASH_THREADS), c_.B, c_.H), dim3(SMYRF_HASH_THREADS),
-                0, k_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keyValid(), c_.B, c_.Nq, c_.Nk, c_.d, c_.H, Nkp_,
+                0, k_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keySortValid(), c_.B, c_.Nq, c_.Nk, c_.d, c_.H, Nkp_,
                 Sk_, kHash_.get(), kKeys_.get());
     }
 
@@ -196,8 +260,26 @@ public:
                 kKeys_.get(), Sk_, Nkp_, segments_, kOrder_.get());
     }
 
-    /** 5a. Attention inside every cluster of every round. */
+    /** 5a. Attention inside every cluster of every round (with the extensions' kernel when asked). */
     void attention() {
+        if (c_.unionRounds) {
+            SMYRF_LAUNCH(smyrf_cluster_ids, dim3(blocks_for((long long)segments_ * Nqp_, 256)), dim3(256), 0,
+                    qOrder_.get(), segments_, c_.Nq, Nqp_, c_.Cq, qCluster_.get());
+            SMYRF_LAUNCH(smyrf_cluster_ids, dim3(blocks_for((long long)segments_ * Nkp_, 256)), dim3(256), 0,
+                    kOrder_.get(), segments_, c_.Nk, Nkp_, c_.Ck, kCluster_.get());
+            SMYRF_LAUNCH(smyrf_cluster_attention_union, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_ATTN_THREADS),
+                    unionSharedBytes(), q_.get(), k_.get(), v_.get(), keySortValid(), qOrder_.get(), kOrder_.get(),
+                    c_.G > 0 ? globals_.get() : nullptr, qCluster_.get(), kCluster_.get(), c_.B, c_.H, c_.Nq, c_.Nk,
+                    c_.d, c_.dv, c_.Cq, c_.Ck, c_.L, c_.G, c_.scale, roundOut_.get(), roundLse_.get());
+            return;
+        }
+        if (c_.G > 0) {
+            SMYRF_LAUNCH(smyrf_cluster_attention_global, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_ATTN_THREADS),
+                    SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d), q_.get(), k_.get(), v_.get(), keySortValid(),
+                    qOrder_.get(), kOrder_.get(), globals_.get(), c_.B, c_.H, c_.Nq, c_.Nk, c_.d, c_.dv, c_.Cq, c_.Ck,
+                    c_.L, c_.G, c_.scale, roundOut_.get(), roundLse_.get());
+            return;
+        }
         SMYRF_LAUNCH(smyrf_cluster_attention, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_ATTN_THREADS),
                 SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d), q_.get(), k_.get(), v_.get(), keyValid(),
                 qOrder_.get(), kOrder_.get(), c_.B, c_.H, c_.Nq, c_.Nk, c_.d, c_.dv, c_.Cq, c_.Ck, c_.L, c_.scale,
@@ -237,6 +319,10 @@ public:
 
 private:
     const uint8_t* keyValid() { return c_.hasMask ? mask_.get() : nullptr; }
+    const uint8_t* keySortValid() { return c_.G > 0 ? sortMask_.get() : keyValid(); }
+    size_t unionSharedBytes() const {
+        return SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d) + SMYRF_UNION_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.H);
+    }
 
     const Case& c_;
     const int Nqp_, Nkp_, Sq_, Sk_, segments_;
@@ -246,6 +332,8 @@ private:
     DeviceBuffer<smyrf_u64> qKeys_, kKeys_;
     DeviceBuffer<int> qOrder_, kOrder_;
     DeviceBuffer<float> roundOut_, roundLse_, out_, dense_;
+    DeviceBuffer<uint8_t> sortMask_;
+    DeviceBuffer<int> globals_, qCluster_, kCluster_;
 };
 
 /** Runs one call, every stage in order; `withDense` adds dense attention. */

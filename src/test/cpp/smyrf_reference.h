@@ -50,8 +50,12 @@ inline std::vector<int> order(const float* hashes, const std::vector<bool>& vali
     return idx;
 }
 
-/** Softmax attention of one query over the given key rows (-1 = masked), in float64. */
-inline double attend(const Case& c, int b, int qi, const std::vector<int>& keyRows, double* o) {
+/**
+ * Softmax attention of one query over the given key rows (-1 = masked), in float64; logit p gets
+ * -log(counts[p]) when `counts` is given (the union softmax of SPEC Extensions).
+ */
+inline double attend(const Case& c, int b, int qi, const std::vector<int>& keyRows, double* o,
+        const std::vector<int>* counts = nullptr) {
     const double inf = std::numeric_limits<double>::infinity();
     std::vector<double> logits(keyRows.size(), -inf);
     double top = -inf;
@@ -61,7 +65,7 @@ inline double attend(const Case& c, int b, int qi, const std::vector<int>& keyRo
         const float* krow = &c.k[(size_t(b) * c.Nk + keyRows[p]) * c.d];
         double dot = 0.0;
         for (int e = 0; e < c.d; e++) dot += double(qrow[e]) * krow[e];
-        logits[p] = double(c.scale) * dot;
+        logits[p] = double(c.scale) * dot - (counts != nullptr ? std::log(double((*counts)[p])) : 0.0);
         top = std::max(top, logits[p]);
     }
     std::fill(o, o + c.dv, 0.0);
@@ -95,28 +99,60 @@ inline Stages compute(const Case& c, bool withDense) {
         std::vector<bool> kv(c.Nk), qv(c.Nq);
         for (int j = 0; j < c.Nk; j++) kv[j] = keyValid(j);
         for (int i = 0; i < c.Nq; i++) qv[i] = !(c.hasMask && c.Nq == c.Nk) || kv[i];
+        // SPEC Extensions: global keys sort last with the masked keys and join every cluster.
+        std::vector<bool> ksort(c.Nk);
+        for (int j = 0; j < c.Nk; j++) ksort[j] = kv[j] && !c.isGlobal(b, j);
+        std::vector<int> globals;
+        for (int g = 0; g < c.G; g++) {
+            if (c.globalKeys[size_t(b) * c.G + g] >= 0) globals.push_back(c.globalKeys[size_t(b) * c.G + g]);
+        }
         const float mq2 = max_sq_norm(c.q, b, c.Nq, c.d), mk2 = max_sq_norm(c.k, b, c.Nk, c.d);
+        // Every round's order first: the union softmax compares clusters across rounds.
+        std::vector<std::vector<int>> qOrders(c.H), kOrders(c.H);
+        std::vector<std::vector<int>> qCluster(c.H, std::vector<int>(c.Nq)), kCluster(c.H, std::vector<int>(c.Nk));
         for (int r = 0; r < c.H; r++) {
             const size_t seg = size_t(r) * c.B + b;
             float* hq = &s.queryHashes[seg * c.Nq];
             float* hk = &s.keyHashes[seg * c.Nk];
             for (int i = 0; i < c.Nq; i++) hq[i] = hash(&c.q[(size_t(b) * c.Nq + i) * c.d], mq2, mk2, c.alpha, c.d, c.H, r, c.d + 1);
             for (int j = 0; j < c.Nk; j++) hk[j] = hash(&c.k[(size_t(b) * c.Nk + j) * c.d], mq2, mk2, c.alpha, c.d, c.H, r, c.d);
-            std::vector<int> qo = order(hq, qv, c.Nq, Nqp), ko = order(hk, kv, c.Nk, Nkp);
+            qOrders[r] = order(hq, qv, c.Nq, Nqp);
+            kOrders[r] = order(hk, ksort, c.Nk, Nkp);
+            const std::vector<int>& qo = qOrders[r];
+            const std::vector<int>& ko = kOrders[r];
             s.queryOrder.resize(size_t(c.H) * c.B * Nqp);
             s.keyOrder.resize(size_t(c.H) * c.B * Nkp);
             std::copy(qo.begin(), qo.end(), s.queryOrder.begin() + seg * Nqp);
             std::copy(ko.begin(), ko.end(), s.keyOrder.begin() + seg * Nkp);
+            for (int p = 0; p < Nqp; p++) if (qo[p] < c.Nq) qCluster[r][qo[p]] = p / c.Cq;
+            for (int p = 0; p < Nkp; p++) if (ko[p] < c.Nk) kCluster[r][ko[p]] = p / c.Ck;
+        }
+        for (int r = 0; r < c.H; r++) {
+            const size_t seg = size_t(r) * c.B + b;
+            const std::vector<int>& qo = qOrders[r];
+            const std::vector<int>& ko = kOrders[r];
             for (int cl = 0; cl < c.L; cl++) {
                 std::vector<int> rows;
                 for (int p = cl * c.Ck; p < (cl + 1) * c.Ck; p++) {
                     int j = ko[p];
-                    rows.push_back(j < c.Nk && kv[j] ? j : -1);
+                    rows.push_back(j < c.Nk && ksort[j] ? j : -1);
                 }
+                rows.insert(rows.end(), globals.begin(), globals.end());
                 for (int p = cl * c.Cq; p < (cl + 1) * c.Cq; p++) {
                     int i = qo[p];
                     if (i >= c.Nq) continue;
-                    lse[seg * c.Nq + i] = attend(c, b, i, rows, &rout[(seg * c.Nq + i) * c.dv]);
+                    std::vector<int> counts;
+                    if (c.unionRounds) {
+                        for (size_t e = 0; e < rows.size(); e++) {
+                            int n = 0;
+                            for (int rr = 0; rr < c.H; rr++) {
+                                n += rows[e] >= 0 && (e >= size_t(c.Ck) || qCluster[rr][i] == kCluster[rr][rows[e]]);
+                            }
+                            counts.push_back(n);
+                        }
+                    }
+                    lse[seg * c.Nq + i] = attend(c, b, i, rows, &rout[(seg * c.Nq + i) * c.dv],
+                            c.unionRounds ? &counts : nullptr);
                 }
             }
         }

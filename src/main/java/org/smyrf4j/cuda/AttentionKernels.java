@@ -9,12 +9,19 @@ import java.util.List;
  * round. Grid (L, B, H) x ATTN_THREADS: one block per (cluster, batch row, round), thread t owns
  * query t of a pass over the cluster's queries. Dynamic shared memory
  * {@link KernelGeometry#clusterSharedBytes}(ATTN_THREADS, d).
+ *
+ * <p>SPEC Extensions have kernels of their own, so the plain one stays as fast as it was:
+ * {@code smyrf_cluster_attention_global} (every cluster also sees its row's global keys) and
+ * {@code smyrf_cluster_attention_union} (logits minus log n_ij, global keys optional; plus
+ * {@link KernelGeometry#unionSharedBytes}(ATTN_THREADS, H) of dynamic shared memory).
  */
 final class AttentionKernels {
 
     static final String FAMILY = "attention";
     static final EntryPoint CLUSTER_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention", ATTN_THREADS);
-    static final List<EntryPoint> ENTRY_POINTS = List.of(CLUSTER_ATTENTION);
+    static final EntryPoint GLOBAL_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention_global", ATTN_THREADS);
+    static final EntryPoint UNION_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention_union", ATTN_THREADS);
+    static final List<EntryPoint> ENTRY_POINTS = List.of(CLUSTER_ATTENTION, GLOBAL_ATTENTION, UNION_ATTENTION);
 
     private final KernelLauncher launcher;
 
@@ -40,5 +47,56 @@ final class AttentionKernels {
                 .f("scale", scale)
                 .out("roundOut", roundOut).out("roundLse", roundLse)
                 .build());
+    }
+
+    /**
+     * SPEC Extensions, global keys: as {@link #clusterAttention}, and every cluster of row b also
+     * attends to row b's global keys.
+     *
+     * @param keySortValid (B, Nk) uint8: valid and not global (global keys are left out where they land)
+     * @param globalKeys   (B, G) int, each row's global keys, -1 padded; G >= 1
+     */
+    void globalAttention(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keySortValid,
+            DeviceBuffer qOrder, DeviceBuffer kOrder, DeviceBuffer globalKeys, int globalCount, float scale,
+            DeviceBuffer roundOut, DeviceBuffer roundLse) {
+        launcher.launch(KernelLaunch.of(GLOBAL_ATTENTION).grid(s.clusters(), s.batch(), s.hashes())
+                .shared(KernelGeometry.clusterSharedBytes(ATTN_THREADS, s.dim()))
+                .in("q", q).in("k", k).in("v", v).in("keyValid", keySortValid).in("qOrder", qOrder)
+                .in("kOrder", kOrder).in("globalKeys", globalKeys)
+                .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
+                .i("d", s.dim()).i("dv", s.valueDim())
+                .i("Cq", s.queryClusterSize()).i("Ck", s.keyClusterSize()).i("L", s.clusters()).i("G", globalCount)
+                .f("scale", scale)
+                .out("roundOut", roundOut).out("roundLse", roundLse)
+                .build());
+    }
+
+    /**
+     * SPEC Extensions, union softmax across rounds (global keys optional): each logit minus
+     * log n_ij, n_ij the rounds in which query i and key j share a cluster (H for a global key).
+     *
+     * @param keyValid   (B, Nk) uint8 or null: valid and not global, as the keys were sorted
+     * @param globalKeys (B, G) int, or null with G = 0
+     * @param qCluster   (H, B, Nq) int, from {@link SortKernels#clusterIds}; kCluster (H, B, Nk)
+     */
+    void unionAttention(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid,
+            DeviceBuffer qOrder, DeviceBuffer kOrder, DeviceBuffer globalKeys, int globalCount, DeviceBuffer qCluster,
+            DeviceBuffer kCluster, float scale, DeviceBuffer roundOut, DeviceBuffer roundLse) {
+        launcher.launch(KernelLaunch.of(UNION_ATTENTION).grid(s.clusters(), s.batch(), s.hashes())
+                .shared(unionSharedBytes(s))
+                .in("q", q).in("k", k).in("v", v).in("keyValid", keyValid).in("qOrder", qOrder)
+                .in("kOrder", kOrder).in("globalKeys", globalKeys).in("qCluster", qCluster).in("kCluster", kCluster)
+                .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
+                .i("d", s.dim()).i("dv", s.valueDim())
+                .i("Cq", s.queryClusterSize()).i("Ck", s.keyClusterSize()).i("L", s.clusters()).i("G", globalCount)
+                .f("scale", scale)
+                .out("roundOut", roundOut).out("roundLse", roundLse)
+                .build());
+    }
+
+    /** Dynamic shared memory of a union-softmax block: the tile's bytes plus the cluster ids and log table. */
+    static long unionSharedBytes(SmyrfSizes s) {
+        return KernelGeometry.clusterSharedBytes(ATTN_THREADS, s.dim())
+                + KernelGeometry.unionSharedBytes(ATTN_THREADS, s.hashes());
     }
 }

@@ -24,6 +24,11 @@ import org.smyrf4j.cuda.Workspace.Slot;
  * DeviceMask, DeviceTensor)} on tensors already in device memory, leaving the output there.
  * {@link #trace} returns every SMYRF stage for stage-by-stage comparison with the CPU engine.
  *
+ * <p>SPEC Extensions (global keys, union softmax across rounds) run on the GPU too: global key
+ * positions are resolved on the host against the key mask (the CPU engine's rules and
+ * messages; a {@link DeviceMask} keeps its bytes for that), uploaded with the mask the keys sort
+ * with, and the cluster attention runs the extension kernels (docs/kernels.md).
+ *
  * <p>Thread safety: calls are serialized on the engine's one stream by a lock, and each makes
  * the context current on its own thread, so concurrent calls give the results of sequential
  * ones. Intermediate buffers live in a workspace reused across calls: once the largest shape
@@ -152,11 +157,12 @@ public final class CudaEngine implements AttentionBackend {
         AttentionShape shape = inputs.shape();
         Call call = prepare(config, shape);
         byte[] mask = inputs.hasMask() ? toBytes(inputs.keyValid()) : null;
+        GlobalKeyTable globals = resolveGlobalKeys(call, mask);
         float[] out = new float[shape.outputElements()];
         return locked(() -> {
             HostBuffers h = uploadInputs(inputs, mask);
             DeviceBuffer outBuffer = workspace.floats(Slot.OUT, shape.outputElements());
-            run(call, h.q, h.k, h.v, h.keyValid, outBuffer, false);
+            run(call, h.q, h.k, h.v, h.keyValid, globals, outBuffer, false);
             stream.synchronize(call.stage());
             stream.download(out, outBuffer, "out");
             return out;
@@ -174,10 +180,11 @@ public final class CudaEngine implements AttentionBackend {
         Call call = prepareSmyrf(config, shape);
         SmyrfSizes s = call.sizes;
         byte[] mask = inputs.hasMask() ? toBytes(inputs.keyValid()) : null;
+        GlobalKeyTable globals = resolveGlobalKeys(call, mask);
         return locked(() -> {
             HostBuffers h = uploadInputs(inputs, mask);
             DeviceBuffer outBuffer = workspace.floats(Slot.OUT, shape.outputElements());
-            SmyrfSequence.Buffers b = run(call, h.q, h.k, h.v, h.keyValid, outBuffer, true);
+            SmyrfSequence.Buffers b = run(call, h.q, h.k, h.v, h.keyValid, globals, outBuffer, true);
             stream.synchronize(call.stage());
             float[] queryHashes = new float[(int) ((long) s.segments() * s.queryLen())];
             float[] keyHashes = new float[(int) ((long) s.segments() * s.keyLen())];
@@ -234,9 +241,10 @@ public final class CudaEngine implements AttentionBackend {
             }
         }
         Call call = prepare(config, shape);
+        GlobalKeyTable globals = resolveGlobalKeys(call, keyValid == null ? null : keyValid.hostCopy());
         locked(() -> {
-            run(call, q.buffer(), k.buffer(), v.buffer(), keyValid == null ? null : keyValid.buffer(), out.buffer(),
-                    false);
+            run(call, q.buffer(), k.buffer(), v.buffer(), keyValid == null ? null : keyValid.buffer(), globals,
+                    out.buffer(), false);
             stream.synchronize(call.stage());
             return null;
         });
@@ -302,7 +310,7 @@ public final class CudaEngine implements AttentionBackend {
                 buffer.close();
                 throw e;
             }
-            return new DeviceMask(buffer, batch, keyLen);
+            return new DeviceMask(buffer, batch, keyLen, bytes);
         });
     }
 
@@ -357,10 +365,20 @@ public final class CudaEngine implements AttentionBackend {
     // ---------------------------------------------------------------------------------------
     // Internals
 
-    /** What one call runs, validated before anything touches the device. */
-    private record Call(Mode mode, AttentionShape shape, SmyrfSizes sizes, float[] projections, float scale) {
+    /**
+     * What one call runs, validated before anything touches the device.
+     *
+     * @param globalKeys  the configured global key positions (empty: none; SMYRF only)
+     * @param unionRounds the union softmax across rounds (SMYRF only)
+     */
+    private record Call(Mode mode, AttentionShape shape, SmyrfSizes sizes, float[] projections, float scale,
+            int[] globalKeys, boolean unionRounds) {
         String stage() {
             return mode == Mode.DENSE ? "dense attention" : "SMYRF (hash, sort, cluster attention, combine)";
+        }
+
+        boolean hasExtensions() {
+            return globalKeys.length > 0 || unionRounds;
         }
     }
 
@@ -372,22 +390,42 @@ public final class CudaEngine implements AttentionBackend {
                 throw new IllegalArgumentException("batch must be <= " + KernelLaunch.MAX_GRID_YZ
                         + " on the GPU (grid dimension y), got " + shape.batch());
             }
-            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()));
+            // Dense attention sees every key already: the extensions change nothing (as on the CPU).
+            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false);
         }
         return prepareSmyrf(config, shape);
     }
 
     private Call prepareSmyrf(AttentionConfig config, AttentionShape shape) {
-        // The kernels compute the plain steps only; dense attention needs no extension.
-        if (config.hasExtensions()) {
-            throw new IllegalArgumentException("the CUDA engine does not support SPEC extensions yet: globalKeys="
-                    + java.util.Arrays.toString(config.globalKeys()) + ", unionRounds=" + config.unionRounds()
-                    + "; use the CPU engine or mode DENSE");
-        }
         ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
         SmyrfSizes sizes = SmyrfSizes.of(shape, config.hashes(), plan);
         requireDimFits(AttentionKernels.CLUSTER_ATTENTION, ATTN_THREADS, shape.dim());
-        return new Call(Mode.SMYRF, shape, sizes, config.projections(shape.dim()), config.scale(shape.dim()));
+        if (config.unionRounds()) {
+            requireUnionFits(sizes);
+        }
+        return new Call(Mode.SMYRF, shape, sizes, config.projections(shape.dim()), config.scale(shape.dim()),
+                config.globalKeys(), config.unionRounds());
+    }
+
+    /** The call's global keys resolved against the mask (null: none configured, or not SMYRF). */
+    private static GlobalKeyTable resolveGlobalKeys(Call call, byte[] keyValid) {
+        if (call.mode() != Mode.SMYRF || call.globalKeys().length == 0) {
+            return null;
+        }
+        AttentionShape shape = call.shape();
+        return GlobalKeyTable.resolve(call.globalKeys(), keyValid, shape.batch(), shape.keyLen());
+    }
+
+    /** The union kernel's shared memory grows with H as well as d (KernelGeometry.unionSharedBytes). */
+    private void requireUnionFits(SmyrfSizes s) {
+        long need = AttentionKernels.unionSharedBytes(s);
+        long limit = sharedLimit(AttentionKernels.UNION_ATTENTION);
+        if (need > limit) {
+            throw new IllegalArgumentException("hashes=" + s.hashes() + " with unionRounds at dim=" + s.dim()
+                    + " needs " + need + " bytes of shared memory per block in "
+                    + AttentionKernels.UNION_ATTENTION.name() + ", more than the " + limit
+                    + " this GPU allows: use fewer rounds, a smaller dim, or the CPU engine");
+        }
     }
 
     private long sharedLimit(EntryPoint entry) {
@@ -422,9 +460,13 @@ public final class CudaEngine implements AttentionBackend {
         return new HostBuffers(q, k, v, keyValid);
     }
 
-    /** Queues the call's kernels; the caller synchronizes. Returns the SMYRF buffers (null for dense). */
+    /**
+     * Queues the call's kernels; the caller synchronizes. Returns the SMYRF buffers (null for dense).
+     *
+     * @param globals the call's resolved global keys, or null
+     */
     private SmyrfSequence.Buffers run(Call call, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid,
-            DeviceBuffer out, boolean withHashes) {
+            GlobalKeyTable globals, DeviceBuffer out, boolean withHashes) {
         if (call.mode() == Mode.DENSE) {
             dense.attention(call.shape(), q, k, v, keyValid, call.scale(), out);
             return null;
@@ -432,7 +474,16 @@ public final class CudaEngine implements AttentionBackend {
         SmyrfSizes s = call.sizes();
         SmyrfSequence.Buffers b = SmyrfSequence.buffers(s, workspace::get, q, k, v, keyValid, out, withHashes);
         stream.upload(b.projections(), call.projections(), "projections");
-        smyrf.run(s, b, call.scale());
+        SmyrfSequence.ExtensionBuffers ext = null;
+        if (call.hasExtensions()) {
+            int globalCount = globals == null ? 0 : globals.globalCount();
+            ext = SmyrfSequence.ExtensionBuffers.of(s, workspace::get, globalCount, call.unionRounds());
+            if (globalCount > 0) {
+                stream.upload(ext.keySortValid(), globals.keySortValid(), "keySortValid");
+                stream.upload(ext.globalKeys(), globals.table(), "globalKeys");
+            }
+        }
+        smyrf.run(s, b, ext, call.scale());
         return b;
     }
 

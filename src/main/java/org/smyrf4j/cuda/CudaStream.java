@@ -60,6 +60,12 @@ final class CudaStream implements AutoCloseable {
                 "cuMemcpyHtoD(" + name + ", " + src.length + " bytes)");
     }
 
+    void upload(DeviceBuffer dst, int[] src, String name) {
+        requireFits(dst, 4L * src.length, name);
+        check(cuMemcpyHtoD(dst.pointer(), Pointer.to(src), 4L * src.length),
+                "cuMemcpyHtoD(" + name + ", " + 4L * src.length + " bytes)");
+    }
+
     void download(float[] dst, DeviceBuffer src, String name) {
         requireFits(src, 4L * dst.length, name);
         check(cuMemcpyDtoH(Pointer.to(dst), src.pointer(), 4L * dst.length),

@@ -2,18 +2,22 @@ package org.smyrf4j.cuda;
 
 /**
  * A key validity mask (batch, keyLen) in device memory, one byte per key (1 = real token),
- * made by {@link CudaEngine#uploadMask} and usable with that engine only.
+ * made by {@link CudaEngine#uploadMask} and usable with that engine only. It keeps the bytes
+ * it was made from (batch x keyLen bytes), since global keys (SPEC Extensions) are resolved on
+ * the host against the mask; the device copy never changes, so the two stay equal.
  */
 public final class DeviceMask implements AutoCloseable {
 
     private final DeviceBuffer buffer;
     private final int batch;
     private final int keyLen;
+    private final byte[] hostCopy;
 
-    DeviceMask(DeviceBuffer buffer, int batch, int keyLen) {
+    DeviceMask(DeviceBuffer buffer, int batch, int keyLen, byte[] hostCopy) {
         this.buffer = buffer;
         this.batch = batch;
         this.keyLen = keyLen;
+        this.hostCopy = hostCopy;
     }
 
     public int batch() { return batch; }
@@ -26,6 +30,9 @@ public final class DeviceMask implements AutoCloseable {
     public void close() { buffer.close(); }
 
     DeviceBuffer buffer() { return buffer; }
+
+    /** The mask's bytes as uploaded (not a copy: do not modify). */
+    byte[] hostCopy() { return hostCopy; }
 
     @Override
     public String toString() {

@@ -51,6 +51,17 @@ public final class KernelGeometry {
         return 4L * ((long) threads * (dim | 1) + (long) ATTN_KEY_TILE * dim + (long) ATTN_KEY_TILE * ATTN_DV_CHUNK);
     }
 
+    /**
+     * Dynamic shared memory the union softmax (SPEC Extensions) adds to a cluster-attention
+     * block, in bytes, on top of {@link #clusterSharedBytes}:
+     * {@code 4 * (hashes * KEY_TILE + threads * (hashes | 1) + hashes + 1)} — the key tile's
+     * cluster id in each round, the pass's queries' ids (odd row stride) and a table of log n.
+     * smyrf_geometry.h spells it {@code SMYRF_UNION_SHARED_BYTES(threads, hashes)}.
+     */
+    public static long unionSharedBytes(int threads, int hashes) {
+        return 4L * ((long) hashes * ATTN_KEY_TILE + (long) threads * (hashes | 1) + hashes + 1);
+    }
+
     /** The largest head dimension whose {@link #clusterSharedBytes} fits in {@code limitBytes}, or 0. */
     public static int maxDim(int threads, long limitBytes) {
         int lo = 0;

@@ -3,6 +3,9 @@ package org.smyrf4j.cuda;
 /**
  * The launch sequence of one SMYRF call (docs/kernels.md): norms, hashes and sort keys,
  * sorts, orders, cluster attention, combine. Buffers are the caller's; nothing is allocated.
+ * With SPEC Extensions ({@link ExtensionBuffers}) the keys sort with the mask that leaves the
+ * global keys last, the union softmax first turns the orders into cluster ids, and the cluster
+ * attention runs the extension kernel; without them the sequence is exactly the plain one.
  */
 final class SmyrfSequence {
 
@@ -19,6 +22,37 @@ final class SmyrfSequence {
             DeviceBuffer maxSqQ, DeviceBuffer maxSqK, DeviceBuffer queryKeys, DeviceBuffer keyKeys,
             DeviceBuffer queryHashes, DeviceBuffer keyHashes, DeviceBuffer queryOrder, DeviceBuffer keyOrder,
             DeviceBuffer roundOut, DeviceBuffer roundLse, DeviceBuffer out) {
+    }
+
+    /**
+     * The device buffers of SPEC Extensions (docs/kernels.md, "SPEC Extensions").
+     *
+     * @param keySortValid  (B, Nk) uint8, valid and not global; null without global keys (the
+     *                      keys then sort with keyValid)
+     * @param globalKeys    (B, G) int, -1 padded, or null; globalCount G (0 without global keys)
+     * @param queryClusters (H, B, Nq) int, keyClusters (H, B, Nk) int: the union softmax's
+     *                      cluster ids, or both null when it is off
+     */
+    record ExtensionBuffers(DeviceBuffer keySortValid, DeviceBuffer globalKeys, int globalCount,
+            DeviceBuffer queryClusters, DeviceBuffer keyClusters) {
+
+        boolean union() {
+            return queryClusters != null;
+        }
+
+        /**
+         * The slots of one call: global keys and the sort mask when {@code globalCount > 0}
+         * (the caller uploads their contents), cluster ids when {@code union}.
+         */
+        static ExtensionBuffers of(SmyrfSizes s, BufferSource source, int globalCount, boolean union) {
+            boolean global = globalCount > 0;
+            return new ExtensionBuffers(
+                    global ? source.get(Workspace.Slot.KEY_SORT_VALID, (long) s.batch() * s.keyLen()) : null,
+                    global ? source.get(Workspace.Slot.GLOBAL_KEYS, 4L * s.batch() * globalCount) : null,
+                    globalCount,
+                    union ? source.get(Workspace.Slot.QUERY_CLUSTERS, 4L * s.segments() * s.queryLen()) : null,
+                    union ? source.get(Workspace.Slot.KEY_CLUSTERS, 4L * s.segments() * s.keyLen()) : null);
+        }
     }
 
     /** Where the sequence's intermediate buffers come from: the engine's workspace, or a test's fakes. */
@@ -61,23 +95,43 @@ final class SmyrfSequence {
         this.combine = new CombineKernels(launcher);
     }
 
-    /** Queues the whole sequence on the launcher's stream. */
+    /** Queues the whole plain sequence on the launcher's stream. */
     void run(SmyrfSizes s, Buffers b, float scale) {
+        run(s, b, null, scale);
+    }
+
+    /** Queues the whole sequence, with SPEC Extensions when {@code ext} is not null. */
+    void run(SmyrfSizes s, Buffers b, ExtensionBuffers ext, float scale) {
+        // Global keys sort last with the masked keys; queries keep keyValid (self-attention padding).
+        DeviceBuffer keySortValid = ext != null && ext.keySortValid() != null ? ext.keySortValid() : b.keyValid();
         // SPEC step 1: max squared norms of each batch row.
         hash.maxSquaredNorms(b.q(), s.batch(), s.queryLen(), s.dim(), b.maxSqQ());
         hash.maxSquaredNorms(b.k(), s.batch(), s.keyLen(), s.dim(), b.maxSqK());
         // Steps 2-3 and the keys of step 4.
         hash.hashQueries(s, b.q(), b.maxSqQ(), b.maxSqK(), b.projections(), b.keyValid(), b.queryHashes(),
                 b.queryKeys());
-        hash.hashKeys(s, b.k(), b.maxSqQ(), b.maxSqK(), b.projections(), b.keyValid(), b.keyHashes(), b.keyKeys());
+        hash.hashKeys(s, b.k(), b.maxSqQ(), b.maxSqK(), b.projections(), keySortValid, b.keyHashes(), b.keyKeys());
         // Step 4: sort every (round, row) segment, keep the first N' indices.
         sort.sort(b.queryKeys(), s.querySegment(), s.segments());
         sort.sort(b.keyKeys(), s.keySegment(), s.segments());
         sort.extractOrder(b.queryKeys(), s.querySegment(), s.paddedQueryLen(), s.segments(), b.queryOrder());
         sort.extractOrder(b.keyKeys(), s.keySegment(), s.paddedKeyLen(), s.segments(), b.keyOrder());
         // Steps 5-6: attention inside each cluster; step 7: combine the rounds.
-        attention.clusterAttention(s, b.q(), b.k(), b.v(), b.keyValid(), b.queryOrder(), b.keyOrder(), scale,
-                b.roundOut(), b.roundLse());
+        if (ext != null && ext.union()) {
+            sort.clusterIds(b.queryOrder(), s.segments(), s.queryLen(), s.paddedQueryLen(), s.queryClusterSize(),
+                    ext.queryClusters());
+            sort.clusterIds(b.keyOrder(), s.segments(), s.keyLen(), s.paddedKeyLen(), s.keyClusterSize(),
+                    ext.keyClusters());
+            attention.unionAttention(s, b.q(), b.k(), b.v(), keySortValid, b.queryOrder(), b.keyOrder(),
+                    ext.globalKeys(), ext.globalCount(), ext.queryClusters(), ext.keyClusters(), scale, b.roundOut(),
+                    b.roundLse());
+        } else if (ext != null && ext.globalCount() > 0) {
+            attention.globalAttention(s, b.q(), b.k(), b.v(), keySortValid, b.queryOrder(), b.keyOrder(),
+                    ext.globalKeys(), ext.globalCount(), scale, b.roundOut(), b.roundLse());
+        } else {
+            attention.clusterAttention(s, b.q(), b.k(), b.v(), b.keyValid(), b.queryOrder(), b.keyOrder(), scale,
+                    b.roundOut(), b.roundLse());
+        }
         combine.combine(b.roundOut(), b.roundLse(), s.hashes(), s.batch() * s.queryLen(), s.valueDim(), b.out());
     }
 }

@@ -25,8 +25,9 @@ final class SortKernels {
     static final EntryPoint SORT_GLOBAL_STEP = new EntryPoint(FAMILY, "smyrf_sort_global_step", SORT_THREADS);
     static final EntryPoint SORT_LOCAL_MERGE = new EntryPoint(FAMILY, "smyrf_sort_local_merge", SORT_THREADS);
     static final EntryPoint EXTRACT_ORDER = new EntryPoint(FAMILY, "smyrf_extract_order", EXTRACT_THREADS);
+    static final EntryPoint CLUSTER_IDS = new EntryPoint(FAMILY, "smyrf_cluster_ids", EXTRACT_THREADS);
     static final List<EntryPoint> ENTRY_POINTS = List.of(SORT_LOCAL_ENTRY, SORT_GLOBAL_STEP, SORT_LOCAL_MERGE,
-            EXTRACT_ORDER);
+            EXTRACT_ORDER, CLUSTER_IDS);
 
     private final KernelLauncher launcher;
 
@@ -76,6 +77,21 @@ final class SortKernels {
         launcher.launch(KernelLaunch.of(EXTRACT_ORDER).grid(ceilDiv((long) segments * paddedLen, EXTRACT_THREADS))
                 .in("keys", keys).i("segLen", segLen).i("paddedLen", paddedLen).i("segments", segments)
                 .out("order", order)
+                .build());
+    }
+
+    /**
+     * Each token's cluster in every segment (SPEC Extensions, union softmax):
+     * {@code ids[s, order[s, p]] = p / clusterSize} for the real tokens ({@code order[s, p] < len}).
+     *
+     * @param order (segments, paddedLen) int, from {@link #extractOrder}
+     * @param ids   (segments, len) int, written for every real token
+     */
+    void clusterIds(DeviceBuffer order, int segments, int len, int paddedLen, int clusterSize, DeviceBuffer ids) {
+        launcher.launch(KernelLaunch.of(CLUSTER_IDS).grid(ceilDiv((long) segments * paddedLen, EXTRACT_THREADS))
+                .in("order", order).i("segments", segments).i("len", len).i("paddedLen", paddedLen)
+                .i("clusterSize", clusterSize)
+                .out("ids", ids)
                 .build());
     }
 }

@@ -26,7 +26,11 @@ final class Workspace implements AutoCloseable {
         /** Per-round outputs (H, B, Nq, dv) and log-sum-exps (H, B, Nq). */
         ROUND_OUT, ROUND_LSE,
         /** Hashes, (H, B, N): only traced calls ask for them. */
-        QUERY_HASHES, KEY_HASHES
+        QUERY_HASHES, KEY_HASHES,
+        /** SPEC Extensions: global keys (B, G) int and the keys' sort mask (B, Nk) uint8. */
+        GLOBAL_KEYS, KEY_SORT_VALID,
+        /** SPEC Extensions, union softmax: cluster ids (H, B, Nq) and (H, B, Nk) int. */
+        QUERY_CLUSTERS, KEY_CLUSTERS
     }
 
     private final CudaContext context;

@@ -22,6 +22,7 @@ import org.smyrf4j.AttentionInputs;
 import org.smyrf4j.AttentionShape;
 import org.smyrf4j.BackendKind;
 import org.smyrf4j.Mode;
+import org.smyrf4j.cpu.CpuEngine;
 import org.smyrf4j.cuda.GpuTestSupport.MaskKind;
 
 /**
@@ -208,17 +209,39 @@ class CudaEngineTest {
         GpuTestSupport.assertNoNaN("max dim", out);
     }
 
+    /**
+     * SPEC Extensions: device tensors with a device mask give the host result bit for bit (the
+     * mask's kept bytes resolve the global keys), a global key position outside a row is refused
+     * with the CPU engine's message, and union rounds whose ids outgrow shared memory are refused
+     * naming {@code hashes}.
+     */
     @Test
-    void extensionsAreRefusedUntilTheKernelsSupportThem() {
-        AttentionShape shape = new AttentionShape(1, 8, 8, 4, 4);
-        AttentionInputs inputs = GpuTestSupport.randomInputs(new SplittableRandom(8), shape, MaskKind.NONE, false);
-        AttentionConfig global = AttentionConfig.builder().hashes(1).clusterSize(4).globalKeys(0, -1).build();
-        AttentionConfig union = AttentionConfig.builder().hashes(2).clusterSize(4).unionRounds(true).build();
-        for (AttentionConfig config : new AttentionConfig[] {global, union}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.attend(config, inputs));
-            assertTrue(e.getMessage().contains("extensions"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> engine.trace(config, inputs));
+    void extensionsRunOnDeviceTensorsAndRefuseWhatDoesNotFit() {
+        AttentionShape shape = new AttentionShape(2, 300, 300, 32, 16);
+        AttentionInputs inputs = GpuTestSupport.randomInputs(new SplittableRandom(8), shape, MaskKind.PREFIX, false);
+        AttentionConfig config = AttentionConfig.builder().hashes(3).clusterSize(50).globalKeys(0, -1)
+                .unionRounds(true).build();
+        float[] host = engine.attend(config, inputs);
+        try (DeviceTensor q = engine.upload(inputs.q(), 2, 300, 32);
+                DeviceTensor k = engine.upload(inputs.k(), 2, 300, 32);
+                DeviceTensor v = engine.upload(inputs.v(), 2, 300, 16);
+                DeviceMask mask = engine.uploadMask(inputs.keyValid(), 2, 300);
+                DeviceTensor out = engine.allocate(2, 300, 16)) {
+            engine.attend(config, q, k, v, mask, out);
+            assertArrayEquals(host, engine.download(out), "device tensors vs host arrays");
         }
+        try (CpuEngine cpu = new CpuEngine(1)) {
+            AttentionConfig outside = config.toBuilder().globalKeys(300).build();
+            IllegalArgumentException cpuError = assertThrows(IllegalArgumentException.class,
+                    () -> cpu.attend(outside, inputs));
+            IllegalArgumentException gpuError = assertThrows(IllegalArgumentException.class,
+                    () -> engine.attend(outside, inputs));
+            assertEquals(cpuError.getMessage(), gpuError.getMessage());
+        }
+        AttentionConfig manyRounds = AttentionConfig.builder().hashes(4000).clusterSize(50).unionRounds(true).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> engine.attend(manyRounds, inputs));
+        assertTrue(e.getMessage().contains("hashes=4000"), e.getMessage());
     }
 
     @Test

@@ -48,6 +48,8 @@ class CudaParityTest {
     private static final boolean LARGE_CASES =
             Boolean.parseBoolean(System.getProperty("smyrf4j.test.largeCases", "true"));
     private static final int DENSE_CASES = 40;
+    /** Random shapes with SPEC Extensions; {@code -Dsmyrf4j.test.extensionCases=N} for slow stand-ins. */
+    private static final int EXTENSION_CASES = Integer.getInteger("smyrf4j.test.extensionCases", 60);
     private static final long SEED = Long.getLong("smyrf4j.test.seed", 20251127L);
 
     private static CudaEngine gpu;
@@ -144,6 +146,70 @@ class CudaParityTest {
         System.out.printf(Locale.ROOT, "random parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
                 + " largest output difference without ties %.2e (%s)%n", cases.size(), SEED, withTies,
                 (System.nanoTime() - start) / 1e9, worst, worstCase);
+    }
+
+    /**
+     * SPEC Extensions on random shapes (the generator of {@link #randomShapesMatchTheCpuStageByStage},
+     * another seed): global keys alone, union softmax alone, both, in turn. Global key positions
+     * mix 0, -1, a random key and repeats, so some land on masked keys or on each other.
+     */
+    @Test
+    void randomShapesWithExtensionsMatchTheCpuStageByStage() {
+        SplittableRandom random = new SplittableRandom(SEED + 3);
+        List<RandomCase> cases = new ArrayList<>();
+        for (int i = 0; i < EXTENSION_CASES; i++) {
+            cases.add(withExtensions(randomCase(random, i), random, i % 3));
+        }
+        if (LARGE_CASES) {
+            AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
+            AttentionConfig config = AttentionConfig.builder().hashes(4).queryClusterSize(128).seed(2000)
+                    .globalKeys(0, -1).unionRounds(true).build();
+            cases.add(new RandomCase(EXTENSION_CASES, "large " + shape + " mask PREFIX [0, -1] union", config,
+                    GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
+        }
+        long start = System.nanoTime();
+        int withTies = 0;
+        double worst = 0;
+        for (RandomCase c : cases) {
+            SmyrfTrace reference = cpu.trace(c.config, c.inputs);
+            SmyrfTrace trace = gpu.trace(c.config, c.inputs);
+            TraceComparison report = compareTraces(c.label, c.inputs, reference, trace);
+            if (report.orderTies()) {
+                withTies++;
+                System.out.println(c.label + ": " + report.text());
+            } else {
+                worst = Math.max(worst, report.outputMaxDiff());
+            }
+            if (c.index % 4 == 0) {
+                assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
+            }
+        }
+        System.out.printf(Locale.ROOT, "extension parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
+                + " largest output difference without ties %.2e%n", cases.size(), SEED + 3, withTies,
+                (System.nanoTime() - start) / 1e9, worst);
+    }
+
+    /** {@code c} with global keys ({@code kind} 0), union softmax (1) or both (2). */
+    private static RandomCase withExtensions(RandomCase c, SplittableRandom random, int kind) {
+        int nk = c.inputs.shape().keyLen();
+        AttentionConfig.Builder builder = c.config.toBuilder().unionRounds(kind != 0);
+        if (kind != 1) {
+            // Positions that resolve in every row with a valid key: p >= 0 below Nk, and -1.
+            int[] positions = new int[1 + random.nextInt(4)];
+            for (int p = 0; p < positions.length; p++) {
+                positions[p] = switch (random.nextInt(4)) {
+                    case 0 -> 0;
+                    case 1 -> -1;
+                    case 2 -> random.nextInt(nk);
+                    default -> p > 0 ? positions[p - 1] : -1;
+                };
+            }
+            builder.globalKeys(positions);
+        }
+        AttentionConfig config = builder.build();
+        String label = c.label + (kind != 1 ? " globalKeys " + java.util.Arrays.toString(config.globalKeys()) : "")
+                + (kind != 0 ? " union" : "");
+        return new RandomCase(c.index, label, config, c.inputs);
     }
 
     @Test

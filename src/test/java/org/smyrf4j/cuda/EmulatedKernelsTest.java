@@ -107,6 +107,66 @@ class EmulatedKernelsTest {
         assertClose("dense (B, Nq, dv)", wantDense, got.dense());
     }
 
+    /**
+     * SPEC Extensions on odd shapes: global keys alone, union alone, both; masks (a global key on
+     * a masked key, a repeated position, a row without valid keys), cross lengths, more global
+     * keys than a key tile holds.
+     */
+    static Stream<ExtensionCase> extensionShapes() {
+        int[] many = new int[40];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = i < 34 ? 3 * i : -3 * (i - 33) + 1;
+        }
+        return Stream.of(
+                new ExtensionCase(new ShapeCase("global keys, padded rows", 2, 100, 100, 8, 8, 2, 16, null,
+                        MaskKind.PADDED_ROWS), new int[] {0, -1}, false),
+                new ExtensionCase(new ShapeCase("union, cross lengths dv 37", 1, 77, 45, 5, 37, 3, 11, null,
+                        MaskKind.NONE), new int[0], true),
+                new ExtensionCase(new ShapeCase("both, cross lengths, key holes", 2, 45, 77, 6, 33, 2, 7, 11,
+                        MaskKind.HOLES), new int[] {0, -1, 5, -1, 2}, true),
+                new ExtensionCase(new ShapeCase("both, one row fully masked", 2, 64, 64, 9, 40, 3, 16, 16,
+                        MaskKind.LAST_ROW_MASKED), new int[] {1, -1}, true),
+                new ExtensionCase(new ShapeCase("union, 40 global keys", 1, 100, 100, 8, 8, 4, 20, 20,
+                        MaskKind.NONE), many, true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("extensionShapes")
+    void extensionsMatchTheCpuEngine(ExtensionCase ext, @TempDir Path work) {
+        ShapeCase shape = ext.shape();
+        AttentionConfig config = shape.config().toBuilder().globalKeys(ext.globalKeys())
+                .unionRounds(ext.unionRounds()).build();
+        AttentionInputs inputs = shape.inputs(43);
+        SmyrfTrace want;
+        try (CpuEngine cpu = new CpuEngine()) {
+            want = cpu.trace(config, inputs);
+        }
+        ClusterPlan plan = want.plan();
+        // The engine's own host step: resolve the positions against the mask.
+        byte[] mask = null;
+        if (inputs.hasMask()) {
+            mask = new byte[inputs.keyValid().length];
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = (byte) (inputs.keyValid()[i] ? 1 : 0);
+            }
+        }
+        GlobalKeyTable globals = GlobalKeyTable.resolve(ext.globalKeys(), mask, shape.batch, shape.keyLen);
+        KernelEmulator.Case plain = shape.emulatorCase(config, inputs, plan);
+        KernelEmulator.Case c = new KernelEmulator.Case(plain.batch(), plain.queryLen(), plain.keyLen(), plain.dim(),
+                plain.valueDim(), plain.hashes(), plain.queryClusterSize(), plain.keyClusterSize(), plain.clusters(),
+                plain.scale(), plain.q(), plain.k(), plain.v(), plain.alpha(), plain.mask(),
+                globals.globalCount() > 0 ? globals.table() : null, globals.globalCount(), ext.unionRounds());
+        KernelEmulator.Stages got = EMULATOR.run(c, work);
+
+        assertBitsEqual("queryHashes (H, B, Nq)", want.queryHashes(), got.queryHashes());
+        assertBitsEqual("keyHashes (H, B, Nk)", want.keyHashes(), got.keyHashes());
+        assertIntsEqual("queryOrder (H, B, Nq')", want.queryOrder(), got.queryOrder());
+        assertIntsEqual("keyOrder (H, B, Nk')", want.keyOrder(), got.keyOrder());
+        assertClose("roundOutputs (H, B, Nq, dv)", want.roundOutputs(), got.roundOut());
+        assertClose("roundLse (H, B, Nq)", want.roundLse(), got.roundLse());
+        assertClose("output (B, Nq, dv)", want.output(), got.out());
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tiny", "single_hash", "padding_mask"})
     void goldenCasesMatchTheReferenceImplementation(String name, @TempDir Path work) throws IOException {
@@ -247,6 +307,14 @@ class EmulatedKernelsTest {
         public String toString() {
             return name + " (B=" + batch + " Nq=" + queryLen + " Nk=" + keyLen + " d=" + dim + " dv=" + valueDim
                     + " H=" + hashes + ")";
+        }
+    }
+
+    /** A shape with SPEC Extensions: global key positions (possibly none) and the union softmax. */
+    record ExtensionCase(ShapeCase shape, int[] globalKeys, boolean unionRounds) {
+        @Override
+        public String toString() {
+            return shape + " globalKeys=" + java.util.Arrays.toString(globalKeys) + (unionRounds ? " union" : "");
         }
     }
 

@@ -39,6 +39,15 @@ final class FakeDriverSmoke {
             traced(gpu, cpu, random, new AttentionShape(1, 40, 70, 96, 8), 1, 8, MaskKind.RANDOM);
             // 2100 tokens: sort segments of 4096 > SORT_LOCAL, so the global merge steps run.
             traced(gpu, cpu, random, new AttentionShape(1, 2100, 2100, 4, 4), 1, 700, MaskKind.NONE);
+            // SPEC Extensions: both (padding, dv over one chunk), global keys alone on cross lengths
+            // with key holes, union alone; the untraced and device-tensor paths and a bad position.
+            AttentionConfig.Builder both = AttentionConfig.builder().globalKeys(0, -1, 3).unionRounds(true);
+            traced(gpu, cpu, random, new AttentionShape(2, 50, 50, 8, 40), 3, 16, MaskKind.PREFIX, both);
+            traced(gpu, cpu, random, new AttentionShape(1, 40, 70, 16, 8), 2, 8, MaskKind.RANDOM,
+                    AttentionConfig.builder().globalKeys(-1, 5, -1));
+            traced(gpu, cpu, random, new AttentionShape(1, 50, 50, 8, 8), 2, 10, MaskKind.NONE,
+                    AttentionConfig.builder().unionRounds(true));
+            extensionsOnDeviceTensors(gpu, cpu, random);
             // Dense and auto on host arrays, and the untraced SMYRF path (null hash pointers).
             AttentionShape shape = new AttentionShape(2, 90, 90, 16, 24);
             AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.SOME_ROW_EMPTY, true);
@@ -70,12 +79,20 @@ final class FakeDriverSmoke {
 
     private static void traced(CudaEngine gpu, CpuEngine cpu, SplittableRandom random, AttentionShape shape,
             int hashes, int queryClusterSize, MaskKind mask) {
+        traced(gpu, cpu, random, shape, hashes, queryClusterSize, mask, AttentionConfig.builder());
+    }
+
+    /** Every stage against the CPU engine, with the SPEC Extensions {@code builder} holds. */
+    private static void traced(CudaEngine gpu, CpuEngine cpu, SplittableRandom random, AttentionShape shape,
+            int hashes, int queryClusterSize, MaskKind mask, AttentionConfig.Builder builder) {
         AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, mask, false);
-        AttentionConfig config = AttentionConfig.builder().hashes(hashes).queryClusterSize(queryClusterSize)
+        AttentionConfig config = builder.hashes(hashes).queryClusterSize(queryClusterSize)
                 .seed(random.nextLong()).build();
         SmyrfTrace want = cpu.trace(config, inputs);
         SmyrfTrace got = gpu.trace(config, inputs);
-        String label = shape + " H=" + hashes + " mask " + mask;
+        String label = shape + " H=" + hashes + " mask " + mask
+                + (config.hasGlobalKeys() ? " globalKeys " + java.util.Arrays.toString(config.globalKeys()) : "")
+                + (config.unionRounds() ? " union" : "");
         same(label + " queryHashes", want.queryHashes(), got.queryHashes());
         same(label + " keyHashes", want.keyHashes(), got.keyHashes());
         same(label + " queryOrder", want.queryOrder(), got.queryOrder());
@@ -84,6 +101,44 @@ final class FakeDriverSmoke {
         compare(label + " roundLse", want.roundLse(), got.roundLse());
         compare(label + " output", want.output(), got.output());
         System.out.println("traced " + label + ": every stage agrees");
+    }
+
+    /**
+     * Both extensions on host arrays (untraced) and on device tensors with a device mask, whose
+     * kept bytes resolve the global keys; and a position outside a row refused as on the CPU.
+     */
+    private static void extensionsOnDeviceTensors(CudaEngine gpu, CpuEngine cpu, SplittableRandom random) {
+        AttentionShape shape = new AttentionShape(2, 40, 40, 8, 8);
+        AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false);
+        AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(10).globalKeys(0, -1)
+                .unionRounds(true).build();
+        float[] host = gpu.attend(config, inputs);
+        compare("extensions attend", cpu.attend(config, inputs), host);
+        try (DeviceTensor q = gpu.upload(inputs.q(), 2, 40, 8);
+                DeviceTensor k = gpu.upload(inputs.k(), 2, 40, 8);
+                DeviceTensor v = gpu.upload(inputs.v(), 2, 40, 8);
+                DeviceMask mask = gpu.uploadMask(inputs.keyValid(), 2, 40);
+                DeviceTensor out = gpu.allocate(2, 40, 8)) {
+            gpu.attend(config, q, k, v, mask, out);
+            same("extensions on device tensors vs host arrays", host, gpu.download(out));
+        }
+        AttentionConfig outside = config.toBuilder().globalKeys(-41).build();
+        String cpuMessage = refusal(() -> cpu.attend(outside, inputs));
+        String gpuMessage = refusal(() -> gpu.attend(outside, inputs));
+        if (!cpuMessage.equals(gpuMessage)) {
+            throw new AssertionError("a global key outside the row: cpu says \"" + cpuMessage + "\", cuda says \""
+                    + gpuMessage + "\"");
+        }
+        System.out.println("extensions on device tensors agree; bad position refused: " + gpuMessage);
+    }
+
+    private static String refusal(Runnable call) {
+        try {
+            call.run();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("expected an IllegalArgumentException");
     }
 
     private static void same(String what, float[] want, float[] got) {

@@ -43,10 +43,22 @@ final class KernelEmulator {
         return binary;
     }
 
-    /** Sizes and inputs of one call; {@code mask} (B, Nk) may be null. */
+    /**
+     * Sizes and inputs of one call; {@code mask} (B, Nk) may be null. SPEC Extensions:
+     * {@code globalKeys} (B, G) resolved as the engine uploads them (ascending, -1 padded), or
+     * null with {@code globalCount} 0; {@code unionRounds} the union softmax.
+     */
     record Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
             int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
-            boolean[] mask) {
+            boolean[] mask, int[] globalKeys, int globalCount, boolean unionRounds) {
+
+        /** A plain call: no extensions. */
+        Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
+                int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
+                boolean[] mask) {
+            this(batch, queryLen, keyLen, dim, valueDim, hashes, queryClusterSize, keyClusterSize, clusters, scale, q,
+                    k, v, alpha, mask, null, 0, false);
+        }
     }
 
     /** Every stage the emulated kernels wrote, in SmyrfTrace's layouts plus dense attention. */
@@ -132,7 +144,8 @@ final class KernelEmulator {
                 + "\ndv=" + c.valueDim() + "\nH=" + c.hashes() + "\nCq=" + c.queryClusterSize()
                 + "\nCk=" + c.keyClusterSize() + "\nL=" + c.clusters()
                 // Float.toString is the shortest text that reads back as the same float.
-                + "\nscale=" + Float.toString(c.scale()) + "\nhasMask=" + (c.mask() == null ? 0 : 1) + "\n";
+                + "\nscale=" + Float.toString(c.scale()) + "\nhasMask=" + (c.mask() == null ? 0 : 1)
+                + "\nG=" + c.globalCount() + "\nunion=" + (c.unionRounds() ? 1 : 0) + "\n";
         Files.writeString(dir.resolve("params.txt"), params);
         writeFloats(dir.resolve("q.f32"), c.q());
         writeFloats(dir.resolve("k.f32"), c.k());
@@ -144,6 +157,11 @@ final class KernelEmulator {
                 bytes[i] = (byte) (c.mask()[i] ? 1 : 0);
             }
             Files.write(dir.resolve("mask.u8"), bytes);
+        }
+        if (c.globalCount() > 0) {
+            ByteBuffer buffer = ByteBuffer.allocate(c.globalKeys().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.asIntBuffer().put(c.globalKeys());
+            Files.write(dir.resolve("global_keys.i32"), buffer.array());
         }
     }
 

@@ -160,6 +160,58 @@ class LaunchPlanTest {
         assertEquals(expected, List.copyOf(wiring.keySet()));
     }
 
+    @Test
+    void extensionBuffersFlowFromWriterToReader() {
+        SmyrfSizes s = SmyrfSizes.of(new AttentionShape(2, 300, 300, 16, 8), 3, ClusterPlan.resolve(300, 300, 30, null));
+        // Both extensions: the keys sort with KEY_SORT_VALID, queries keep keyValid.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=keyValid",
+                "smyrf_hash_keys keyValid=KEY_SORT_VALID",
+                "smyrf_cluster_ids order=QUERY_ORDER ids=QUERY_CLUSTERS",
+                "smyrf_cluster_ids order=KEY_ORDER ids=KEY_CLUSTERS",
+                "smyrf_cluster_attention_union keyValid=KEY_SORT_VALID globalKeys=GLOBAL_KEYS qCluster=QUERY_CLUSTERS"
+                        + " kCluster=KEY_CLUSTERS G=2 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT"), extensionWiring(record(s, true, false, 2, true)));
+        // Union alone: no global keys, so no sort mask of its own either.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=null",
+                "smyrf_hash_keys keyValid=null",
+                "smyrf_cluster_ids order=QUERY_ORDER ids=QUERY_CLUSTERS",
+                "smyrf_cluster_ids order=KEY_ORDER ids=KEY_CLUSTERS",
+                "smyrf_cluster_attention_union keyValid=null globalKeys=null qCluster=QUERY_CLUSTERS"
+                        + " kCluster=KEY_CLUSTERS G=0 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT"), extensionWiring(record(s, false, false, 0, true)));
+        // Global keys alone.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=null",
+                "smyrf_hash_keys keyValid=KEY_SORT_VALID",
+                "smyrf_cluster_attention_global keyValid=KEY_SORT_VALID globalKeys=GLOBAL_KEYS G=1 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT"), extensionWiring(record(s, false, false, 1, false)));
+    }
+
+    /** The launches that read the extensions' buffers, with those parameters (others left out). */
+    private static List<String> extensionWiring(RecordingLauncher recorder) {
+        Set<String> shown = Set.of("keyValid", "globalKeys", "qCluster", "kCluster", "order", "ids", "roundOut");
+        List<String> lines = new java.util.ArrayList<>();
+        for (KernelLaunch l : recorder.launches) {
+            String entry = l.entryPoint().name();
+            if (entry.startsWith("smyrf_sort") || entry.equals("smyrf_extract_order")
+                    || entry.equals("smyrf_max_sq_norms")) {
+                continue;
+            }
+            StringBuilder sb = new StringBuilder(entry);
+            for (KernelArg a : l.args()) {
+                if (a instanceof KernelArg.Buffer b && shown.contains(b.name())) {
+                    sb.append(' ').append(b.name()).append('=').append(b.buffer() == null ? "null" : b.buffer().purpose());
+                } else if (a instanceof KernelArg.Int i && i.name().equals("G")) {
+                    sb.append(" G=").append(i.value());
+                }
+            }
+            lines.add(sb.toString());
+        }
+        return lines;
+    }
+
     // ---------------------------------------------------------------------------------------
 
     private Set<String> checkAllLaunches(Map<String, KernelSignatures.Signature> signatures, String source) {
@@ -171,6 +223,10 @@ class LaunchPlanTest {
             SmyrfSizes s = SmyrfSizes.of(shape, hashes, plan);
             for (boolean masked : new boolean[] {false, true}) {
                 RecordingLauncher recorder = record(s, masked, true);
+                // SPEC Extensions: global keys alone, union alone, both.
+                for (int[] ext : new int[][] {{3, 0}, {0, 1}, {2, 1}}) {
+                    recorder.launches.addAll(record(s, masked, true, ext[0], ext[1] == 1).launches);
+                }
                 DenseKernels dense = new DenseKernels(recorder);
                 dense.attention(shape, buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
                         buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
@@ -189,13 +245,22 @@ class LaunchPlanTest {
     }
 
     private static RecordingLauncher record(SmyrfSizes s, boolean masked, boolean withHashes) {
+        return record(s, masked, withHashes, 0, false);
+    }
+
+    /** The launches of one call; with {@code globalCount > 0} or {@code union}, SPEC Extensions. */
+    private static RecordingLauncher record(SmyrfSizes s, boolean masked, boolean withHashes, int globalCount,
+            boolean union) {
         RecordingLauncher recorder = new RecordingLauncher();
         AttentionShape shape = s.shape();
-        SmyrfSequence.Buffers b = SmyrfSequence.buffers(s, (slot, bytes) -> buffer(slot.name(), bytes),
+        SmyrfSequence.BufferSource source = (slot, bytes) -> buffer(slot.name(), bytes);
+        SmyrfSequence.Buffers b = SmyrfSequence.buffers(s, source,
                 buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
                 buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
                 buffer("out", 4L * shape.outputElements()), withHashes);
-        new SmyrfSequence(recorder).run(s, b, 0.125f);
+        SmyrfSequence.ExtensionBuffers ext = globalCount > 0 || union
+                ? SmyrfSequence.ExtensionBuffers.of(s, source, globalCount, union) : null;
+        new SmyrfSequence(recorder).run(s, b, ext, 0.125f);
         return recorder;
     }
 
@@ -250,7 +315,21 @@ class LaunchPlanTest {
                 need.put("keys", 8L * arg(l, "segments") * arg(l, "segLen"));
                 need.put("order", 4L * arg(l, "segments") * arg(l, "paddedLen"));
             }
-            case "smyrf_cluster_attention" -> {
+            case "smyrf_cluster_ids" -> {
+                need.put("order", 4L * arg(l, "segments") * arg(l, "paddedLen"));
+                need.put("ids", 4L * arg(l, "segments") * arg(l, "len"));
+                assertEquals(h * b, arg(l, "segments"), entry);
+            }
+            case "smyrf_cluster_attention", "smyrf_cluster_attention_global", "smyrf_cluster_attention_union" -> {
+                if (!entry.equals("smyrf_cluster_attention")) {
+                    need.put("globalKeys", 4L * b * arg(l, "G"));
+                    need.put("qCluster", 4L * h * b * sh.queryLen());
+                    need.put("kCluster", 4L * h * b * sh.keyLen());
+                }
+                long shared = KernelGeometry.clusterSharedBytes(KernelGeometry.ATTN_THREADS, sh.dim())
+                        + (entry.endsWith("_union") ? KernelGeometry.unionSharedBytes(KernelGeometry.ATTN_THREADS,
+                                s.hashes()) : 0);
+                assertEquals(shared, l.sharedBytes(), entry + " dynamic shared memory");
                 need.put("q", 4L * b * sh.queryLen() * sh.dim());
                 need.put("k", 4L * b * sh.keyLen() * sh.dim());
                 need.put("v", 4L * b * sh.keyLen() * sh.valueDim());
