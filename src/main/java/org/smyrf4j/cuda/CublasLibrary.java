@@ -28,19 +28,25 @@ final class CublasLibrary {
      * "Could not initialize class".
      */
     static String loadProblem() {
-        return Holder.PROBLEM;
+        Throwable failure = loadFailure();
+        return failure == null ? null : reason(failure);
+    }
+
+    /** What the one attempt to load JCublas threw, or null when it loaded (CudaProbe reports it too). */
+    static Throwable loadFailure() {
+        return Holder.FAILURE;
     }
 
     private static final class Holder {
-        static final String PROBLEM = tryLoad();
+        static final Throwable FAILURE = tryLoad();
     }
 
-    private static String tryLoad() {
+    private static Throwable tryLoad() {
         try {
             Class.forName("jcuda.jcublas.JCublas2", true, CublasLibrary.class.getClassLoader());
             return null;
         } catch (Throwable t) {
-            return reason(t);
+            return t;
         }
     }
 

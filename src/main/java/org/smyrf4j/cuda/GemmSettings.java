@@ -2,6 +2,7 @@ package org.smyrf4j.cuda;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * What a CUDA layer's projections should run on. {@code -Dsmyrf4j.gemm=auto|cublas|kernels} and
@@ -55,7 +56,12 @@ public record GemmSettings(Request request, boolean tf32) {
      * @throws IllegalArgumentException naming the property when a value is not one of its choices
      */
     public static GemmSettings fromSystemProperties() {
-        String gemm = System.getProperty(PROPERTY);
+        return fromProperties(System::getProperty);
+    }
+
+    /** {@link #fromSystemProperties()} on any lookup of property values (tests pass a map). */
+    static GemmSettings fromProperties(UnaryOperator<String> property) {
+        String gemm = property.apply(PROPERTY);
         Request request;
         try {
             request = gemm == null || gemm.isBlank() ? Request.AUTO : Request.parse(gemm);
@@ -63,7 +69,7 @@ public record GemmSettings(Request request, boolean tf32) {
             throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, cublas or kernels, got '"
                     + gemm.trim().toLowerCase(Locale.ROOT) + "'");
         }
-        String tf32 = System.getProperty(TF32_PROPERTY);
+        String tf32 = property.apply(TF32_PROPERTY);
         if (tf32 == null || tf32.isBlank()) {
             return new GemmSettings(request, false);
         }
