@@ -125,11 +125,13 @@ public final class CudaLayer implements DeviceLayer {
         }
         AttentionShape perHead = new AttentionShape(Math.multiplyExact(inputs.batch(), heads), inputs.queryLen(),
                 inputs.keyLen(), headDim, headDim);
+        requireOpen();
+        // Before any work: a configuration that does not fit is bad input, not a failed call.
+        engine.checkAttention(config, perHead);
         byte[] mask = inputs.keyValid() == null ? null : maskPerHead(inputs);
         float[] y = new float[Math.multiplyExact(inputs.batch() * inputs.queryLen(), modelDim)];
         return engine.runLocked(() -> {
             requireOpen();
-            engine.checkAttention(config, perHead);
             try {
                 run(config, inputs, perHead, mask, y);
                 return y;

@@ -86,6 +86,16 @@ final class FakeLayerSmoke {
                     float y = layer.forward(dense, cross)[(2 * 19) * MODEL_DIM + c];
                     require(y == w.output().bias()[c], "a row without keys gives the output bias, column " + c);
                 }
+                // Bad input is refused before any work and leaves the layer usable.
+                AttentionConfig wrongWidth = AttentionConfig.builder().projections(new float[(MODEL_DIM + 2) * 2], 2)
+                        .clusterSize(4).build();
+                try {
+                    layer.forward(wrongWidth, self);
+                    throw new AssertionError("projections for dmodel instead of dh were accepted");
+                } catch (IllegalArgumentException expected) {
+                    require(expected.getMessage().contains("dim=8"), expected.getMessage());
+                }
+                require(java.util.Arrays.equals(selfDense, layer.forward(dense, self)), "usable after bad input");
                 System.out.println("workspace: " + layer.workspaceBytes() + " bytes; " + gpu.memoryStats());
             }
             requireOnlyEngineWorkspace(gpu, "closing the layer frees its buffers");
@@ -98,10 +108,27 @@ final class FakeLayerSmoke {
             }
             requireOnlyEngineWorkspace(gpu, "closing MultiHeadAttention frees its device side");
 
+            closingTheEngineFirst(probe, w, self);
             cublasChoices(gpu, w);
             layerCommand(w, self, selfDense);
         }
         System.out.println("fake layer smoke: OK");
+    }
+
+    /** A layer outlives its engine: the engine's close freed it, its own close does nothing, calls fail. */
+    private static void closingTheEngineFirst(CudaProbe.Result probe, AttentionWeights w, LayerInputs self) {
+        CudaEngine other = CudaEngine.open(probe);
+        CudaLayer layer = other.openLayer(w, HEADS, GemmSettings.DEFAULT.withRequest(GemmSettings.Request.KERNELS));
+        layer.forward(AttentionConfig.builder().mode(Mode.DENSE).build(), self);
+        other.close();
+        layer.close();
+        require(layer.isClosed(), "closed");
+        try {
+            layer.forward(AttentionConfig.builder().mode(Mode.DENSE).build(), self);
+            throw new AssertionError("a closed layer ran");
+        } catch (IllegalStateException expected) {
+            require(expected.getMessage().contains("closed"), expected.getMessage());
+        }
     }
 
     /** Where cuBLAS does not load: auto falls back with the reason, a forced cuBLAS is refused with it. */
