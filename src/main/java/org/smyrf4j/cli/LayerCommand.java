@@ -89,8 +89,8 @@ final class LayerCommand implements Callable<Integer> {
                     + " (cuBLAS where it loads, else the kernel pack's). Default: -Dsmyrf4j.gemm, else auto.")
     private GemmSettings.Request gemm;
 
-    @Option(names = "--tf32", description = "cuBLAS on TF32 tensor cores: faster, agrees with the CPU layer to 1e-3"
-            + " instead of 1e-4 relative (default: -Dsmyrf4j.gemm.tf32, else off).")
+    @Option(names = "--tf32", description = "cuBLAS on TF32 tensor cores: faster, agrees with the CPU layer to about"
+            + " 1e-3 relative instead of 1e-6 (default: -Dsmyrf4j.gemm.tf32, else off).")
     private boolean tf32;
 
     @Mixin

@@ -37,8 +37,18 @@ class CudaLayerTest {
      * summation order.
      */
     static final double FP32_TOLERANCE = 1e-4;
-    /** TF32 products keep 10 mantissa bits (relative rounding 2^-11 per input): the 1e-3. */
+    /**
+     * TF32 (the issue's 1e-3), as the normwise error ||y - y_cpu|| / ||y_cpu||: each product's
+     * inputs are rounded to 10 mantissa bits (2^-11 relative), through two GEMMs in series. The
+     * CPU with that rounding emulated gives 2.5e-4 to 3.1e-4 on these cases.
+     */
     static final double TF32_TOLERANCE = 1e-3;
+    /**
+     * TF32, element by element (relative to |y| + rms(y)): the tails of the same rounding over
+     * 10^5 elements reach 4 to 5 times the typical error (the emulation: 8.6e-4 and 1.1e-3 on
+     * these cases), so elements get 5e-3; an indexing or masking error moves them by O(1).
+     */
+    static final double TF32_ELEMENT_TOLERANCE = 5e-3;
 
     private static final int MODEL_DIM = 192;
     private static final int HEADS = 3;
@@ -49,16 +59,20 @@ class CudaLayerTest {
 
     /** The GEMMs a layer can run on. */
     enum Variant {
-        KERNELS(GemmSettings.Request.KERNELS, false, FP32_TOLERANCE),
-        CUBLAS_FP32(GemmSettings.Request.CUBLAS, false, FP32_TOLERANCE),
-        CUBLAS_TF32(GemmSettings.Request.CUBLAS, true, TF32_TOLERANCE);
+        KERNELS(GemmSettings.Request.KERNELS, false, FP32_TOLERANCE, FP32_TOLERANCE),
+        CUBLAS_FP32(GemmSettings.Request.CUBLAS, false, FP32_TOLERANCE, FP32_TOLERANCE),
+        CUBLAS_TF32(GemmSettings.Request.CUBLAS, true, TF32_ELEMENT_TOLERANCE, TF32_TOLERANCE);
 
         final GemmSettings settings;
-        final double tolerance;
+        /** Largest element error, relative to |y| + rms(y). */
+        final double elementTolerance;
+        /** Largest normwise error ||y - y_cpu|| / ||y_cpu||. */
+        final double normTolerance;
 
-        Variant(GemmSettings.Request request, boolean tf32, double tolerance) {
+        Variant(GemmSettings.Request request, boolean tf32, double elementTolerance, double normTolerance) {
             this.settings = new GemmSettings(request, tf32);
-            this.tolerance = tolerance;
+            this.elementTolerance = elementTolerance;
+            this.normTolerance = normTolerance;
         }
     }
 
@@ -115,9 +129,7 @@ class CudaLayerTest {
                 MultiHeadAttention host = new MultiHeadAttention(w, HEADS, cpuGemm)) {
             assertEquals(variant.settings.tf32(), layer.gemm().tf32(), layer.gemm().description());
             for (Case c : cases) {
-                double error = compare(layer, host, c, variant.tolerance);
-                System.out.printf(Locale.ROOT, "CudaLayerTest %s: gemm %s: %s: max relative error %.2e (tolerance %.0e)%n",
-                        variant, layer.gemmDescription(), c.name(), error, variant.tolerance);
+                compare(variant.toString(), layer, host, c, variant.elementTolerance, variant.normTolerance);
             }
         }
     }
@@ -132,10 +144,8 @@ class CudaLayerTest {
         AttentionConfig smyrf = AttentionConfig.builder().hashes(4).clusterSize(32).seed(6).build();
         try (CudaLayer layer = open(w, Variant.KERNELS);
                 MultiHeadAttention host = new MultiHeadAttention(w, HEADS, cpuGemm)) {
-            double error = compare(layer, host, new Case("smyrf, 7 clusters", selfAttention(null), smyrf, null),
-                    FP32_TOLERANCE);
-            System.out.printf(Locale.ROOT, "CudaLayerTest smyrf, 7 clusters: gemm %s: max relative error %.2e%n",
-                    layer.gemmDescription(), error);
+            compare("KERNELS", layer, host, new Case("smyrf, 7 clusters", selfAttention(null), smyrf, null),
+                    FP32_TOLERANCE, FP32_TOLERANCE);
         }
     }
 
@@ -160,16 +170,38 @@ class CudaLayerTest {
                 .withKeyValid(LayerFixtures.padding(150, 0, 61));
     }
 
-    /** Asserts the CUDA layer within {@code tolerance} of the CPU layer; returns the largest error. */
-    private static double compare(CudaLayer layer, MultiHeadAttention host, Case c, double tolerance) {
+    /**
+     * Asserts the CUDA layer within the tolerances of the CPU layer, element by element and
+     * normwise, over the counted rows; prints the GEMM that ran and both errors.
+     */
+    private static void compare(String variant, CudaLayer layer, MultiHeadAttention host, Case c,
+            double elementTolerance, double normTolerance) {
         float[] got = layer.forward(c.config(), c.inputs());
         double[] want = LayerFixtures.toDouble(host.forward(cpu, c.config(), c.inputs()));
         GpuTestSupport.assertNoNaN(c.name(), got);
-        int bad = LayerFixtures.firstMismatch(got, want, c.rowsCounted(), MODEL_DIM, tolerance);
         double error = LayerFixtures.maxRelativeError(got, want, c.rowsCounted(), MODEL_DIM);
+        double norm = normwiseError(got, want, c.rowsCounted());
+        System.out.printf(Locale.ROOT, "CudaLayerTest %s: gemm %s: %s: max element error %.2e (tolerance %.0e),"
+                + " normwise %.2e (tolerance %.0e)%n", variant, layer.gemmDescription(), c.name(), error,
+                elementTolerance, norm, normTolerance);
+        int bad = LayerFixtures.firstMismatch(got, want, c.rowsCounted(), MODEL_DIM, elementTolerance);
         assertTrue(bad < 0, () -> c.name() + " with " + layer.gemmDescription() + ": first mismatch at " + bad
                 + " (row " + bad / MODEL_DIM + ", column " + bad % MODEL_DIM + "): cpu " + want[bad] + ", cuda "
-                + got[bad] + "; max relative error " + error + " > " + tolerance);
-        return error;
+                + got[bad] + "; max relative error " + error + " > " + elementTolerance);
+        assertTrue(norm <= normTolerance, () -> c.name() + " with " + layer.gemmDescription() + ": normwise error "
+                + norm + " > " + normTolerance);
+    }
+
+    /** ||got - want|| / ||want|| over the counted rows. */
+    private static double normwiseError(float[] got, double[] want, boolean[] rowsCounted) {
+        double difference = 0;
+        double reference = 0;
+        for (int i = 0; i < want.length; i++) {
+            if (rowsCounted == null || rowsCounted[i / MODEL_DIM]) {
+                difference += (got[i] - want[i]) * (got[i] - want[i]);
+                reference += want[i] * want[i];
+            }
+        }
+        return Math.sqrt(difference / reference);
     }
 }
