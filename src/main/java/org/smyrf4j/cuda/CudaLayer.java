@@ -155,7 +155,7 @@ public final class CudaLayer implements DeviceLayer {
     /** The steps of the class comment, queued on the engine's stream; returns once y is on the host. */
     private void run(AttentionConfig config, LayerInputs inputs, AttentionShape perHead, byte[] mask, float[] y) {
         CudaStream stream = engine.stream();
-        HeadKernels split = engine.headKernels();
+        HeadKernels moves = engine.headKernels();
         int batch = inputs.batch();
         int n = inputs.queryLen();
         int m = inputs.keyLen();
@@ -182,11 +182,11 @@ public final class CudaLayer implements DeviceLayer {
         DeviceBuffer out = workspace.floats(Role.Y, queryRows * modelDim);
 
         gemm.linear(x, (int) queryRows, query, projected);
-        split.split(projected, batch, n, heads, headDim, q);
+        moves.split(projected, batch, n, heads, headDim, q);
         gemm.linear(keySource, (int) keyRows, key, projected);
-        split.split(projected, batch, m, heads, headDim, k);
+        moves.split(projected, batch, m, heads, headDim, k);
         gemm.linear(keySource, (int) keyRows, value, projected);
-        split.split(projected, batch, m, heads, headDim, v);
+        moves.split(projected, batch, m, heads, headDim, v);
 
         // Views of this call's shape over the workspace's buffers: the workspace owns the memory,
         // so they are never closed.
@@ -196,7 +196,7 @@ public final class CudaLayer implements DeviceLayer {
                 keyValid == null ? null : new DeviceMask(keyValid, rows, m),
                 new DeviceTensor(o, new int[] {rows, n, headDim}));
 
-        split.merge(o, batch, n, heads, headDim, projected);
+        moves.merge(o, batch, n, heads, headDim, projected);
         gemm.linear(projected, (int) queryRows, output, out);
         stream.synchronize("attention layer (projections, heads, attention, output projection)");
         stream.download(y, out, "y");

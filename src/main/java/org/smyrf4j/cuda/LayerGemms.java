@@ -24,23 +24,18 @@ final class LayerGemms implements AutoCloseable {
      * @throws IllegalStateException when cuBLAS is requested but does not run here (with why)
      */
     DeviceGemm choose(GemmSettings settings) {
-        switch (settings.request()) {
-            case KERNELS:
-                return new KernelGemm(kernels, GemmChoice.kernels("requested"));
-            case CUBLAS: {
-                String problem = startCublas();
-                if (problem != null) {
-                    throw new IllegalStateException("cuBLAS GEMM requested but unavailable: " + problem
-                            + " (-D" + GemmSettings.PROPERTY + "=auto falls back to the kernel pack's GEMM)");
-                }
-                return new CublasGemm(cublas, kernels, settings.tf32());
-            }
-            default: {
-                String problem = startCublas();
-                return problem == null ? new CublasGemm(cublas, kernels, settings.tf32())
-                        : new KernelGemm(kernels, GemmChoice.kernels(problem));
-            }
+        if (settings.request() == GemmSettings.Request.KERNELS) {
+            return new KernelGemm(kernels, GemmChoice.kernels("requested"));
         }
+        String problem = startCublas();
+        if (problem == null) {
+            return new CublasGemm(cublas, kernels, settings.tf32());
+        }
+        if (settings.request() == GemmSettings.Request.CUBLAS) {
+            throw new IllegalStateException("cuBLAS GEMM requested but unavailable: " + problem
+                    + " (-D" + GemmSettings.PROPERTY + "=auto falls back to the kernel pack's GEMM)");
+        }
+        return new KernelGemm(kernels, GemmChoice.kernels(problem));
     }
 
     /** Null once cuBLAS runs on the stream, else why not. Never throws. */
