@@ -7,8 +7,9 @@
 #   make bundle fakecuda && scripts/fake-gpu-check.sh
 #
 # The emulation runs a 1024-thread sort block as 1024 OS threads, so the run keeps to small work:
-# the golden cases, a few random cases, dense and auto modes, the quick CudaEngineTest methods
-# (FAKE_TESTS replaces the selection) and a tiny benchmark; about 5 minutes on 2 cores.
+# the golden cases, a few random cases, dense and auto modes, the quick CudaEngineTest methods, the
+# CUDA layer on the kernel pack's GEMM (CudaLayerTest; its cuBLAS cases skip) (FAKE_TESTS replaces
+# the selection) and a tiny benchmark; about 5 minutes on 2 cores.
 # Afterwards every JVM's counters from the stand-in must balance (contexts, allocations,
 # modules, streams) with no call refused. Logs in build/fake-gpu-check/ (or $OUT).
 set -uo pipefail
@@ -28,7 +29,7 @@ rm -f "$FAKECUDA_REPORT"
 export LD_LIBRARY_PATH="$REPO/target/fakecuda${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 ENGINE=org.smyrf4j.cuda.CudaEngineTest
-export TEST_SELECT=${FAKE_TESTS:-"--select-class org.smyrf4j.cuda.CudaParityTest \
+export TEST_SELECT=${FAKE_TESTS:-"--select-class org.smyrf4j.cuda.CudaParityTest --select-class org.smyrf4j.cuda.CudaLayerTest \
 --select-method $ENGINE#badTensorsAreRefused --select-method $ENGINE#closingFreesTensorsAndRefusesCalls \
 --select-method $ENGINE#headDimBeyondSharedMemoryIsRefused --select-method $ENGINE#attentionEngineRunsOnCuda \
 --select-method $ENGINE#repeatedCallsAreBitIdentical \

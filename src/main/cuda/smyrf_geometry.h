@@ -21,6 +21,14 @@
 #define SMYRF_DENSE_THREADS 128
 // Threads per combine block: one query row per thread.
 #define SMYRF_COMBINE_THREADS 256
+// Threads per GEMM block (gemm.cu): 16 x 16, each an 8 x 8 register tile of y.
+#define SMYRF_GEMM_THREADS 256
+// Rows and columns of y per GEMM block, and the k depth staged in shared memory per step.
+#define SMYRF_GEMM_TILE_M 128
+#define SMYRF_GEMM_TILE_N 128
+#define SMYRF_GEMM_TILE_K 8
+// Threads per element-wise block (heads.cu, smyrf_broadcast_rows): one element per thread.
+#define SMYRF_ELEMENTWISE_THREADS 256
 
 // Dynamic shared memory of an attention or dense block with `threads` threads and head dim
 // `dim`: the pass's queries (odd row stride dim|1, so a warp's rows fall in different banks),

@@ -149,6 +149,11 @@ const std::map<std::string, Kernel>& kernels() {
                 Adapter<smyrf_cluster_attention_union>::make(SMYRF_ATTN_THREADS, 640, {3, 6})},
         {"smyrf_combine", Adapter<smyrf_combine>::make(SMYRF_COMBINE_THREADS, 8192, {})},
         {"smyrf_dense_attention", Adapter<smyrf_dense_attention>::make(SMYRF_DENSE_THREADS, 640, {3})},
+        // The layer's kernels (gemm.cu: 2 * TILE_K * (TILE_M + 4) floats of static shared memory; heads.cu).
+        {"smyrf_linear", Adapter<smyrf_linear>::make(SMYRF_GEMM_THREADS, 8448, {2})},
+        {"smyrf_broadcast_rows", Adapter<smyrf_broadcast_rows>::make(SMYRF_ELEMENTWISE_THREADS, 0, {})},
+        {"smyrf_split_heads", Adapter<smyrf_split_heads>::make(SMYRF_ELEMENTWISE_THREADS, 0, {})},
+        {"smyrf_merge_heads", Adapter<smyrf_merge_heads>::make(SMYRF_ELEMENTWISE_THREADS, 0, {})},
     };
     return table;
 }

@@ -6,6 +6,7 @@
 // Usage:
 //   smyrf-emu --geometry              the constants of smyrf_geometry.h, name=value per line
 //   smyrf-emu <caseDir> <outDir>      reads a case, writes every stage
+//   smyrf-emu --gemm <caseDir> <outDir>  one projection y = x W^T + b with smyrf_linear
 //   smyrf-emu --self-check [--more|--large] [--only <text>]  random cases against the serial
 //                                     reference; exit 1 on a mismatch (--more: more shapes;
 //                                     --large: also sizes meant for a real GPU; --only: the
@@ -20,6 +21,8 @@
 // Output directory: query_hashes.f32 (H,B,Nq), key_hashes.f32 (H,B,Nk), query_order.i32
 // (H,B,Nq'), key_order.i32 (H,B,Nk'), round_out.f32 (H,B,Nq,dv), round_lse.f32 (H,B,Nq),
 // out.f32 (B,Nq,dv), dense.f32 (B,Nq,dv).
+// GEMM case directory: params.txt with rows in out hasBias (0/1); x.f32 (rows,in), w.f32
+// (out,in) and, when hasBias=1, bias.f32 (out). Output directory: y.f32 (rows,out).
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -36,6 +39,7 @@
 
 #include "smyrf_device.cuh"
 #include "smyrf_pipeline.h"
+#include "smyrf_layer.h"
 #include "smyrf_reference.h"
 #include "emu_selftest.cuh"
 
@@ -62,7 +66,7 @@ void write_raw(const std::string& path, const std::vector<T>& data) {
     if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-smyrf::Case read_case(const std::string& dir) {
+std::map<std::string, std::string> read_params(const std::string& dir) {
     std::ifstream in(dir + "/params.txt");
     if (!in) throw std::runtime_error("cannot open " + dir + "/params.txt");
     std::map<std::string, std::string> p;
@@ -70,6 +74,11 @@ smyrf::Case read_case(const std::string& dir) {
         auto eq = line.find('=');
         if (eq != std::string::npos) p[line.substr(0, eq)] = line.substr(eq + 1);
     }
+    return p;
+}
+
+smyrf::Case read_case(const std::string& dir) {
+    std::map<std::string, std::string> p = read_params(dir);
     auto get = [&](const char* name) {
         auto it = p.find(name);
         if (it == p.end()) throw std::runtime_error(std::string("params.txt lacks ") + name);
@@ -95,6 +104,23 @@ smyrf::Case read_case(const std::string& dir) {
     c.G = p.count("G") ? std::stoi(p["G"]) : 0;
     c.unionRounds = p.count("union") && std::stoi(p["union"]) != 0;
     if (c.G > 0) c.globalKeys = read_raw<int>(dir + "/global_keys.i32", size_t(c.B) * c.G);
+    return c;
+}
+
+smyrf::layer::GemmCase read_gemm_case(const std::string& dir) {
+    std::map<std::string, std::string> p = read_params(dir);
+    auto get = [&](const char* name) {
+        auto it = p.find(name);
+        if (it == p.end()) throw std::runtime_error(std::string("params.txt lacks ") + name);
+        return std::stoi(it->second);
+    };
+    smyrf::layer::GemmCase c;
+    c.rows = get("rows");
+    c.in = get("in");
+    c.out = get("out");
+    c.x = read_raw<float>(dir + "/x.f32", size_t(c.rows) * c.in);
+    c.w = read_raw<float>(dir + "/w.f32", size_t(c.out) * c.in);
+    if (get("hasBias") != 0) c.bias = read_raw<float>(dir + "/bias.f32", size_t(c.out));
     return c;
 }
 
@@ -294,6 +320,9 @@ int self_check(bool more, bool large, const char* only) {
             }
         }
     }
+    if (only == nullptr) {
+        failures += smyrf::layer::self_check();
+    }
     std::printf(failures == 0 ? "self-check passed\n" : "self-check FAILED\n");
     return failures == 0 ? 0 : 1;
 }
@@ -307,6 +336,11 @@ void print_geometry() {
     std::printf("SMYRF_ATTN_DV_CHUNK=%d\n", SMYRF_ATTN_DV_CHUNK);
     std::printf("SMYRF_DENSE_THREADS=%d\n", SMYRF_DENSE_THREADS);
     std::printf("SMYRF_COMBINE_THREADS=%d\n", SMYRF_COMBINE_THREADS);
+    std::printf("SMYRF_GEMM_THREADS=%d\n", SMYRF_GEMM_THREADS);
+    std::printf("SMYRF_GEMM_TILE_M=%d\n", SMYRF_GEMM_TILE_M);
+    std::printf("SMYRF_GEMM_TILE_N=%d\n", SMYRF_GEMM_TILE_N);
+    std::printf("SMYRF_GEMM_TILE_K=%d\n", SMYRF_GEMM_TILE_K);
+    std::printf("SMYRF_ELEMENTWISE_THREADS=%d\n", SMYRF_ELEMENTWISE_THREADS);
 }
 
 }  // namespace
@@ -338,12 +372,17 @@ int main(int argc, char** argv) {
             return bench();
         }
 #endif
+        if (args.size() == 3 && args[0] == "--gemm") {
+            write_raw(args[2] + "/y.f32", smyrf::layer::linear(read_gemm_case(args[1])));
+            return 0;
+        }
         if (args.size() == 2) {
             smyrf::Case c = read_case(args[0]);
             write_stages(args[1], smyrf::run(c));
             return 0;
         }
-        std::fprintf(stderr, "usage: smyrf-emu --geometry | --self-check [--more|--large] [--only <text>] | <caseDir> <outDir>\n");
+        std::fprintf(stderr, "usage: smyrf-emu --geometry | --self-check [--more|--large] [--only <text>] | <caseDir> <outDir>"
+                " | --gemm <caseDir> <outDir>\n");
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "smyrf-emu: %s\n", e.what());

@@ -34,6 +34,10 @@ __global__ void smyrf_cluster_attention_union(const float* q, const float* k, co
 __global__ void smyrf_combine(const float* roundOut, const float* roundLse, int H, int rows, int dv, float* out);
 __global__ void smyrf_dense_attention(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,
         int B, int Nq, int Nk, int d, int dv, float scale, float* out);
+__global__ void smyrf_linear(const float* x, const float* w, const float* bias, int rows, int in, int out, float* y);
+__global__ void smyrf_broadcast_rows(const float* row, int rows, int cols, float* out);
+__global__ void smyrf_split_heads(const float* x, int B, int len, int heads, int headDim, float* out);
+__global__ void smyrf_merge_heads(const float* x, int B, int len, int heads, int headDim, float* out);
 }
 
 #endif

@@ -4,15 +4,18 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.smyrf4j.AttentionEngine;
+import org.smyrf4j.cuda.CudaEngine;
 import org.smyrf4j.cuda.CudaProbe;
+import org.smyrf4j.cuda.GemmSettings;
+import org.smyrf4j.layer.CpuGemm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code info}: which backend runs here and why, what the CUDA probe found, and the Java side
- * (version, cores, Vector API). Always exits 0: it reports problems, it does not fail on them.
+ * {@code info}: which backend runs here and why, what the CUDA probe found, which GEMM a layer's
+ * projections would run on, and the Java side (version, cores, Vector API). Always exits 0: it reports problems, it does not fail on them.
  */
 @Command(name = "info", usageHelpAutoWidth = true,
         description = "Says which backend runs here and why, the GPU and kernel pack found, and the Java runtime.")
@@ -31,13 +34,15 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         CudaProbe.Result probe = CudaProbe.probe();
-        row(out, "backend", backendChoice());
+        String[] engine = engineRows();
+        row(out, "backend", engine[0]);
         row(out, "cuda", (probe.usable() ? "usable: " : "not usable: ") + probe.reason());
         row(out, "device", orNone(probe.deviceName()));
         row(out, "compute capability", orNone(probe.computeCapability()));
         row(out, "driver (cuda version)", orNone(probe.driverVersion()));
         row(out, "kernel pack", orNone(probe.kernelPack()));
         row(out, "cuBLAS", orNone(probe.cublas()));
+        row(out, "gemm", engine[1]);
         row(out, "java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
                 + System.getProperty("java.vendor") + ", " + System.getProperty("java.home") + ")");
         Runtime runtime = Runtime.getRuntime();
@@ -48,14 +53,32 @@ final class InfoCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    /** The engine's own choice and reason, or why it could not start. */
-    private static String backendChoice() {
+    /**
+     * The engine's own choice and reason, or why it could not start; and the GEMM a layer's
+     * projections would run on with it, and why.
+     */
+    private static String[] engineRows() {
         try (AttentionEngine engine = AttentionEngine.create()) {
-            return engine.choice().toString();
+            return new String[] {engine.choice().toString(), gemmRow(engine)};
         } catch (RuntimeException e) {
             // Any failure to start (a forced backend, a CudaException such as out of memory on a
             // busy card) is a fact to report here, not a reason to lose the other rows.
-            return "none: " + OneLineErrors.oneLine(e.getMessage(), e);
+            return new String[] {"none: " + OneLineErrors.oneLine(e.getMessage(), e), "none: no engine started"};
+        }
+    }
+
+    /** On CUDA the device layer's choice (cuBLAS or the kernel pack, -Dsmyrf4j.gemm); else the CPU GEMM. */
+    private static String gemmRow(AttentionEngine engine) {
+        if (engine.backendEngine() instanceof CudaEngine cuda) {
+            try {
+                return cuda.layerGemm(GemmSettings.fromSystemProperties()).description();
+            } catch (RuntimeException e) {
+                return "none: " + OneLineErrors.oneLine(e.getMessage(), e);
+            }
+        }
+        try (CpuGemm gemm = new CpuGemm()) {
+            return "CPU (" + (gemm.usesVectorApi() ? "Vector API" : "plain Java, no Vector API") + ", "
+                    + gemm.threads() + " threads)";
         }
     }
 

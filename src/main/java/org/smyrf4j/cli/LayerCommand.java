@@ -9,6 +9,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.smyrf4j.AttentionConfig;
 import org.smyrf4j.AttentionEngine;
+import org.smyrf4j.cuda.CudaEngine;
+import org.smyrf4j.cuda.CudaLayer;
+import org.smyrf4j.cuda.GemmSettings;
 import org.smyrf4j.io.NpyArrays;
 import org.smyrf4j.layer.AttentionWeights;
 import org.smyrf4j.layer.CpuGemm;
@@ -29,7 +32,9 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code layer}: multi-head attention with a model's projection weights on .npy inputs. Reads
  * Wq, Wk, Wv, Wo and their biases from a .safetensors file or a folder of .npy files, runs
- * {@link MultiHeadAttention} and writes y. One summary line goes to stderr.
+ * {@link MultiHeadAttention} and writes y. On the CUDA backend the whole layer runs on the GPU
+ * ({@link CudaLayer}: projections on cuBLAS, or on the kernel pack's GEMM where cuBLAS does not
+ * load). One summary line goes to stderr.
  */
 @Command(name = "layer", sortOptions = false, usageHelpAutoWidth = true,
         description = {
@@ -79,6 +84,15 @@ final class LayerCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "Y.npy", description = "Output file, float32 like --x.")
     private Path out;
 
+    @Option(names = "--gemm", paramLabel = "auto|cublas|kernels", converter = GemmConverter.class,
+            description = "GEMM of the projections on the CUDA backend: cublas, kernels (the kernel pack's) or auto"
+                    + " (cuBLAS where it loads, else the kernel pack's). Default: -Dsmyrf4j.gemm, else auto.")
+    private GemmSettings.Request gemm;
+
+    @Option(names = "--tf32", description = "cuBLAS on TF32 tensor cores: faster, agrees with the CPU layer to about"
+            + " 1e-3 relative instead of 1e-6 (default: -Dsmyrf4j.gemm.tf32, else off).")
+    private boolean tf32;
+
     @Mixin
     private AttentionOptions attention;
 
@@ -95,6 +109,22 @@ final class LayerCommand implements Callable<Integer> {
                 throw new TypeConversionException(e.getMessage());
             }
         }
+    }
+
+    /** Parses auto, cublas or kernels, case-insensitively. */
+    static final class GemmConverter implements ITypeConverter<GemmSettings.Request> {
+        @Override
+        public GemmSettings.Request convert(String value) {
+            try {
+                return GemmSettings.Request.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** What a run computed: y, the GEMM it ran on, and the forward pass's time. */
+    private record Result(float[] y, String gemm, double millis) {
     }
 
     @Override
@@ -130,22 +160,46 @@ final class LayerCommand implements Callable<Integer> {
                 + heads + " heads");
         AttentionOptions.Resolved resolved = AttentionOptions.resolve(config, inputs.queryLen(), inputs.keyLen());
 
-        try (AttentionEngine engine = backend.open();
-                CpuGemm gemm = new CpuGemm();
-                MultiHeadAttention layer = new MultiHeadAttention(w, heads, gemm)) {
-            long start = System.nanoTime();
-            float[] y = layer.forward(engine, config, inputs);
-            double millis = (System.nanoTime() - start) / 1e6;
-            NpyArrays.writeFloat(out, y, tensors.outputShape());
+        GemmSettings gemmSettings = GemmSettings.fromSystemProperties();
+        if (gemm != null) {
+            gemmSettings = gemmSettings.withRequest(gemm);
+        }
+        gemmSettings = gemmSettings.withTf32(gemmSettings.tf32() || tf32);
+
+        try (AttentionEngine engine = backend.open()) {
+            Result result = engine.backendEngine() instanceof CudaEngine cuda
+                    ? onDevice(cuda, w, gemmSettings, config, inputs)
+                    : onHost(engine, w, config, inputs);
+            NpyArrays.writeFloat(out, result.y(), tensors.outputShape());
             PrintWriter err = spec.commandLine().getErr();
             err.println(String.format(Locale.ROOT,
                     "layer: %s; B=%d N=%d M=%d dmodel=%d heads=%d dh=%d; %s; weights %s%s%s; gemm %s; %.1f ms",
                     engine.choice(), inputs.batch(), inputs.queryLen(), inputs.keyLen(), modelDim, heads, headDim,
                     resolved.text(), names.label(), prefix.isEmpty() ? "" : " '" + prefix + "'",
-                    w.query().hasBias() ? "" : " (no biases)", gemm.description(), millis));
+                    w.query().hasBias() ? "" : " (no biases)", result.gemm(), result.millis()));
             err.flush();
         }
         return Main.EXIT_OK;
+    }
+
+    /** The layer on the GPU: every step on the device, its GEMM as {@code settings} ask. */
+    private Result onDevice(CudaEngine cuda, AttentionWeights w, GemmSettings settings, AttentionConfig config,
+            LayerInputs inputs) {
+        try (CudaLayer layer = cuda.openLayer(w, heads, settings)) {
+            long start = System.nanoTime();
+            float[] y = layer.forward(config, inputs);
+            return new Result(y, layer.gemmDescription(), (System.nanoTime() - start) / 1e6);
+        }
+    }
+
+    /** The layer with its projections on the CPU GEMM and the attention on the engine. */
+    private Result onHost(AttentionEngine engine, AttentionWeights w, AttentionConfig config, LayerInputs inputs) {
+        try (CpuGemm cpuGemm = new CpuGemm();
+                MultiHeadAttention layer = new MultiHeadAttention(w, heads, cpuGemm)) {
+            long start = System.nanoTime();
+            float[] y = layer.forward(engine, config, inputs);
+            return new Result(y, cpuGemm.description(), (System.nanoTime() - start) / 1e6);
+        }
     }
 
     /** The preset whose names the file has under --prefix, or an error listing what was looked for. */

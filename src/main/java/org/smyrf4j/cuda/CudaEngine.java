@@ -15,6 +15,8 @@ import org.smyrf4j.ClusterPlan;
 import org.smyrf4j.Mode;
 import org.smyrf4j.SmyrfTrace;
 import org.smyrf4j.cuda.Workspace.Slot;
+import org.smyrf4j.layer.AttentionWeights;
+import org.smyrf4j.layer.DeviceLayers;
 
 /**
  * The CUDA engine: SPEC.md's attention on device 0 with the kernel pack (docs/kernels.md).
@@ -23,6 +25,7 @@ import org.smyrf4j.cuda.Workspace.Slot;
  * run, copy out), and {@link #attend(AttentionConfig, DeviceTensor, DeviceTensor, DeviceTensor,
  * DeviceMask, DeviceTensor)} on tensors already in device memory, leaving the output there.
  * {@link #trace} returns every SMYRF stage for stage-by-stage comparison with the CPU engine.
+ * {@link #openLayer} puts a whole multi-head attention layer on the device ({@link CudaLayer}).
  *
  * <p>SPEC Extensions (global keys, union softmax across rounds) run on the GPU too: global key
  * positions are resolved on the host against the key mask (the CPU engine's rules and
@@ -34,7 +37,7 @@ import org.smyrf4j.cuda.Workspace.Slot;
  * ones. Intermediate buffers live in a workspace reused across calls: once the largest shape
  * has run, calls allocate no device memory. A failed call frees the workspace.
  */
-public final class CudaEngine implements AttentionBackend {
+public final class CudaEngine implements AttentionBackend, DeviceLayers {
 
     /**
      * Debugging switches, off by default.
@@ -57,6 +60,8 @@ public final class CudaEngine implements AttentionBackend {
     private final Workspace workspace;
     private final SmyrfSequence smyrf;
     private final DenseKernels dense;
+    private final HeadKernels headKernels;
+    private final LayerGemms layerGemms;
     private final String description;
     private boolean closed;
 
@@ -68,6 +73,8 @@ public final class CudaEngine implements AttentionBackend {
         KernelLauncher launcher = new CudaLauncher(modules, stream, options.poisonOutputs(), options.syncEachLaunch());
         this.smyrf = new SmyrfSequence(launcher);
         this.dense = new DenseKernels(launcher);
+        this.headKernels = new HeadKernels(launcher);
+        this.layerGemms = new LayerGemms(stream, new GemmKernels(launcher));
         this.description = "cuda, " + context.deviceName() + " (compute " + context.computeMajor() + "."
                 + context.computeMinor() + "), kernels " + modules.image().why();
     }
@@ -315,6 +322,41 @@ public final class CudaEngine implements AttentionBackend {
     }
 
     // ---------------------------------------------------------------------------------------
+    // Layers
+
+    /**
+     * A multi-head attention layer on this engine, its GEMM chosen by {@code -Dsmyrf4j.gemm}
+     * ({@link GemmSettings#fromSystemProperties()}); see {@link #openLayer(AttentionWeights, int, GemmSettings)}.
+     */
+    @Override
+    public CudaLayer openLayer(AttentionWeights weights, int heads) {
+        return openLayer(weights, heads, GemmSettings.fromSystemProperties());
+    }
+
+    /**
+     * A multi-head attention layer on this engine: the weights copied to the device, the
+     * projections on the GEMM {@code settings} ask for (cuBLAS where it runs, else the kernel
+     * pack's). Close it when done; closing the engine frees it too.
+     *
+     * @throws IllegalArgumentException when heads does not divide dmodel
+     * @throws IllegalStateException    when cuBLAS is requested but does not run here
+     */
+    public CudaLayer openLayer(AttentionWeights weights, int heads, GemmSettings settings) {
+        return CudaLayer.open(this, weights, heads, settings);
+    }
+
+    /**
+     * Which GEMM a layer opened with {@code settings} would run its projections on, and why
+     * (starting cuBLAS, once, to find out).
+     *
+     * @throws IllegalStateException when cuBLAS is requested but does not run here
+     */
+    public GemmChoice layerGemm(GemmSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        return locked(() -> layerGemms.choose(settings).choice());
+    }
+
+    // ---------------------------------------------------------------------------------------
     // Memory
 
     /** What this engine holds on the device, and the device's free and total memory. */
@@ -348,6 +390,7 @@ public final class CudaEngine implements AttentionBackend {
             try (CudaContext.Scope scope = context.enter()) {
                 failure = attempt(failure, () -> stream.synchronize("close"));
                 failure = attempt(failure, workspace::release);
+                failure = attempt(failure, layerGemms::close);
                 failure = attempt(failure, modules::close);
                 failure = attempt(failure, stream::close);
             } catch (RuntimeException e) {
@@ -360,6 +403,51 @@ public final class CudaEngine implements AttentionBackend {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // What CudaLayer builds on (package-private)
+
+    CudaContext context() { return context; }
+
+    CudaStream stream() { return stream; }
+
+    HeadKernels headKernels() { return headKernels; }
+
+    LayerGemms layerGemms() { return layerGemms; }
+
+    /** Runs {@code work} as an engine call: lock held, context current, workspace freed on failure. */
+    <T> T runLocked(Supplier<T> work) {
+        return locked(work);
+    }
+
+    /**
+     * Runs {@code work} with the lock held and the context current unless the engine is closed
+     * (whose context freed everything already); returns whether it ran.
+     */
+    boolean ifOpen(Runnable work) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            try (CudaContext.Scope scope = context.enter()) {
+                work.run();
+                return true;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Checks that {@code config} fits {@code shape} on this card, as an attention call would,
+     * before a caller queues work that leads up to one.
+     *
+     * @throws IllegalArgumentException when it does not
+     */
+    void checkAttention(AttentionConfig config, AttentionShape shape) {
+        prepare(config, shape);
     }
 
     // ---------------------------------------------------------------------------------------

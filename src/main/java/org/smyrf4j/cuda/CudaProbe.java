@@ -197,20 +197,21 @@ public final class CudaProbe {
 
     /** Whether cuBLAS loads through JCublas (12.6.0 links libcublas.so.12), and why not. */
     static String cublasStatus() {
-        try {
-            Class.forName("jcuda.jcublas.JCublas2", true, CudaProbe.class.getClassLoader());
+        // One load attempt per JVM, shared with the layers' GEMM choice: a failed class
+        // initialization cannot be retried, and a second try would only say so.
+        Throwable t = CublasLibrary.loadFailure();
+        if (t == null) {
             return "cuBLAS available (libcublas.so.12 via JCublas 12.6.0)";
-        } catch (Throwable t) {
-            String missing = missingLibrary(t);
-            if (missing != null && missing.startsWith("libcublas")) {
-                return "cuBLAS unavailable: " + missing + " not found (JCublas 12.6.0 needs CUDA 12's cuBLAS;"
-                        + " a CUDA 13 toolkit ships libcublas.so.13); the engine does not need it";
-            }
-            if (missing != null) {
-                return "cuBLAS unavailable: " + missing + " not found; the engine does not need it";
-            }
-            return "cuBLAS unavailable: " + firstLine(t) + "; the engine does not need it";
         }
+        String missing = missingLibrary(t);
+        if (missing != null && missing.startsWith("libcublas")) {
+            return "cuBLAS unavailable: " + missing + " not found (JCublas 12.6.0 needs CUDA 12's cuBLAS;"
+                    + " a CUDA 13 toolkit ships libcublas.so.13); the engine does not need it";
+        }
+        if (missing != null) {
+            return "cuBLAS unavailable: " + missing + " not found; the engine does not need it";
+        }
+        return "cuBLAS unavailable: " + firstLine(t) + "; the engine does not need it";
     }
 
     /** The shared library a load failure names as missing ("libcuda.so.1"), or null. */

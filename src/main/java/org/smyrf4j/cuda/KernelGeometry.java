@@ -24,6 +24,16 @@ public final class KernelGeometry {
     public static final int DENSE_THREADS = 128;
     /** Threads per combine block. */
     public static final int COMBINE_THREADS = 256;
+    /** Threads per GEMM block (gemm.cu), 16 x 16, each holding an 8 x 8 register tile of y. */
+    public static final int GEMM_THREADS = 256;
+    /** Rows of y per GEMM block. */
+    public static final int GEMM_TILE_M = 128;
+    /** Columns of y per GEMM block. */
+    public static final int GEMM_TILE_N = 128;
+    /** Depth of the k step a GEMM block stages in shared memory. */
+    public static final int GEMM_TILE_K = 8;
+    /** Threads per element-wise block (heads.cu, the bias rows of gemm.cu), one element each. */
+    public static final int ELEMENTWISE_THREADS = 256;
 
     /** Threads per order-extraction block (fixed in docs/kernels.md, not in the header). */
     public static final int EXTRACT_THREADS = 256;

@@ -31,6 +31,8 @@ final class KernelPack {
         all.addAll(AttentionKernels.ENTRY_POINTS);
         all.addAll(CombineKernels.ENTRY_POINTS);
         all.addAll(DenseKernels.ENTRY_POINTS);
+        all.addAll(GemmKernels.ENTRY_POINTS);
+        all.addAll(HeadKernels.ENTRY_POINTS);
         return List.copyOf(all);
     }
 

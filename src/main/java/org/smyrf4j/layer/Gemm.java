@@ -10,9 +10,11 @@ package org.smyrf4j.layer;
  * </pre>
  *
  * Implementations: {@link CpuGemm} (blocked, multithreaded, Vector API). Implementations are
- * safe to call from several threads at once.
+ * safe to call from several threads at once. On a GPU the whole layer runs on the device
+ * instead ({@code org.smyrf4j.cuda.CudaLayer}), its projections on cuBLAS as below or on the
+ * kernel pack's GEMM, which computes each element with this GEMM's fma chain.
  *
- * <h2>The cuBLAS mapping (for the CUDA implementation that plugs in here)</h2>
+ * <h2>The cuBLAS mapping (what the CUDA layer's cuBLAS GEMM does on device buffers)</h2>
  * cuBLAS is column-major, and a row-major (r, c) array with row stride c is, read column-major,
  * the (c, r) matrix of its transpose with leading dimension c. So, with no transposing copy:
  * <ul>
@@ -34,7 +36,8 @@ package org.smyrf4j.layer;
  * the agreement with this CPU GEMM from 1e-4 to 1e-3 relative). The bias goes in by filling C
  * with b before the call (beta = 1), or by beta = 0 and a bias add fused into the next kernel.
  *
- * <p>On the device the head split needs no copy either: for batch b, the projection of all
+ * <p>The CUDA layer moves heads with small copy kernels instead (docs/kernels.md, "Layer"). A
+ * split without any copy is possible too: for batch b, the projection of all
  * heads into (B*h, N, dh) is one {@code cublasSgemmStridedBatched} over the h heads with
  * A = W + hh*dh*in (strideA = dh*in), B = x + b*N*in (strideB = 0), C = q + (b*h + hh)*N*dh
  * (strideC = N*dh), m = dh, ldc = dh. The output projection reads the attention output

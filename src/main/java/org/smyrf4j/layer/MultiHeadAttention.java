@@ -24,14 +24,20 @@ import org.smyrf4j.AttentionShape;
  * </pre>
  * Dense attention makes this PyTorch's {@code nn.MultiheadAttention} / BERT self-attention
  * without dropout. The projections run on a {@link Gemm}, the attention on any
- * {@link AttentionBackend}; each step maps onto the device for a CUDA layer (see {@link Gemm}).
+ * {@link AttentionBackend}.
+ *
+ * <p>On a backend that runs whole layers on its device ({@link DeviceLayers}: the CUDA engine),
+ * the forward pass goes there instead: inputs are copied up once, every step runs on the device
+ * (projections on cuBLAS, or on the kernel pack's GEMM where cuBLAS does not load) and y comes
+ * back; the layer's {@link Gemm} is not used then. The layer keeps the device side (its weights
+ * on the device, a workspace) for the last such backend it ran on, until {@link #close()}.
  *
  * <p>Cross-attention with M == N and a mask: the attention engines treat query i as padding
  * exactly when key i is (SPEC step 4, meant for self-attention), which changes SMYRF's
  * clustering of the queries; dense attention is unaffected.
  *
  * <p>Thread-safe when its Gemm and backend are. Close it to stop the threads of a GEMM it
- * created itself.
+ * created itself and to free its device side.
  *
  * <pre>{@code
  * AttentionWeights w = AttentionWeightsLoader.load(TensorSource.open(path), NamingPreset.BERT.names("bert.encoder.layer.0."));
@@ -47,6 +53,9 @@ public final class MultiHeadAttention implements AutoCloseable {
     private final int headDim;
     private final Gemm gemm;
     private final boolean ownsGemm;
+    /** The device side for the last {@link DeviceLayers} backend used, guarded by {@code this}. */
+    private DeviceLayers deviceBackend;
+    private DeviceLayer device;
 
     /**
      * A layer whose projections run on a {@link CpuGemm} of its own (closed with the layer).
@@ -85,8 +94,17 @@ public final class MultiHeadAttention implements AutoCloseable {
 
     public int modelDim() { return weights.modelDim(); }
 
-    /** The GEMM the projections run on. */
+    /** The GEMM the projections run on when the attention runs on the host's side (see the class comment). */
     public Gemm gemm() { return gemm; }
+
+    /**
+     * Which GEMM the projections run on with {@code attention}: the device layer's (opening it)
+     * on a {@link DeviceLayers} backend, else {@link #gemm()}'s.
+     */
+    public String gemmDescription(AttentionBackend attention) {
+        Objects.requireNonNull(attention, "attention");
+        return attention instanceof DeviceLayers devices ? deviceLayer(devices).gemmDescription() : gemm.description();
+    }
 
     /** {@link #forward(AttentionBackend, AttentionConfig, LayerInputs)} on the engine's backend. */
     public float[] forward(AttentionEngine engine, AttentionConfig config, LayerInputs inputs) {
@@ -114,6 +132,9 @@ public final class MultiHeadAttention implements AutoCloseable {
             throw new IllegalArgumentException("the inputs have dmodel = " + inputs.modelDim()
                     + " but the weights are for dmodel = " + modelDim);
         }
+        if (attention instanceof DeviceLayers devices) {
+            return deviceLayer(devices).forward(config, inputs);
+        }
         int batch = inputs.batch();
         int n = inputs.queryLen();
         int m = inputs.keyLen();
@@ -134,9 +155,32 @@ public final class MultiHeadAttention implements AutoCloseable {
         return gemm.apply(weights.output(), HeadLayout.merge(o, batch, n, heads, headDim), batch * n);
     }
 
-    /** Closes the GEMM when the layer created it. */
+    /** The device side on {@code devices}, opened on first use; the one of another backend is closed. */
+    private synchronized DeviceLayer deviceLayer(DeviceLayers devices) {
+        if (device != null && (deviceBackend != devices || device.isClosed())) {
+            DeviceLayer old = device;
+            device = null;
+            deviceBackend = null;
+            old.close();
+        }
+        if (device == null) {
+            device = devices.openLayer(weights, heads);
+            deviceBackend = devices;
+        }
+        return device;
+    }
+
+    /** Frees the device side, if any, and closes the GEMM when the layer created it. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (device != null) {
+                DeviceLayer old = device;
+                device = null;
+                deviceBackend = null;
+                old.close();
+            }
+        }
         if (ownsGemm && gemm instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -34,8 +34,16 @@ class InfoCommandTest {
         String backendLine = run.out().lines().filter(l -> l.startsWith("backend:")).findFirst().orElse("");
         assertTrue(backendLine.contains(expected), () -> "want '" + expected + "' in: " + run.out());
         for (String row : new String[] {"cuda:", "device:", "compute capability:", "driver", "kernel pack:",
-                "cuBLAS:", "java:", "cores:", "Vector API:"}) {
+                "cuBLAS:", "gemm:", "java:", "cores:", "Vector API:"}) {
             assertTrue(run.out().contains(row), () -> "want a '" + row + "' row in: " + run.out());
+        }
+        String gemmLine = run.out().lines().filter(l -> l.startsWith("gemm:")).findFirst().orElse("");
+        String expectedGemm = backendLine.contains("cpu (")
+                ? "CPU (Vector API, " + Runtime.getRuntime().availableProcessors() + " threads)"
+                : backendLine.contains("cuda (") ? "" : "none: no engine started";
+        assertTrue(gemmLine.contains(expectedGemm), () -> "want '" + expectedGemm + "' in: " + run.out());
+        if (backendLine.contains("cuda (")) {
+            assertTrue(gemmLine.contains("cuBLAS ") || gemmLine.contains("kernel pack ("), run::toString);
         }
         // Surefire runs with --add-modules=jdk.incubator.vector, so the module is there.
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("Vector API:") && l.contains(" present")),

@@ -218,6 +218,7 @@ class LayerCommandTest {
         assertUsageError(layer("--weights", x.toString()), "is not a safetensors file");
         assertUsageError(layer("--query-cluster", "5", "--key-cluster", "3"), "cluster counts cannot agree");
         assertUsageError(layer("--mode", "fast"), "mode must be smyrf, dense or auto, got 'fast'");
+        assertUsageError(layer("--gemm", "mkl"), "gemm must be auto, cublas or kernels, got 'mkl'");
     }
 
     @Test
@@ -227,7 +228,7 @@ class LayerCommandTest {
         CliRun help = CliRun.of("layer", "--help");
         assertEquals(Main.EXIT_OK, help.exitCode(), help::toString);
         for (String option : new String[] {"--weights", "--prefix", "--preset", "--x", "--memory", "--key-valid",
-            "--heads", "--out", "--mode", "--hashes", "--query-cluster", "--backend"}) {
+            "--heads", "--out", "--mode", "--hashes", "--query-cluster", "--backend", "--gemm", "--tf32"}) {
             assertTrue(help.out().contains(option), () -> "want " + option + " in: " + help.out());
         }
     }

@@ -231,6 +231,7 @@ class LaunchPlanTest {
                 dense.attention(shape, buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
                         buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
                         0.5f, buffer("out", 4L * shape.outputElements()));
+                recordLayerLaunches(recorder, shape, masked);
                 for (KernelLaunch l : recorder.launches) {
                     launched.add(l.entryPoint().name());
                     KernelSignatures.Signature sig = signatures.get(l.entryPoint().name());
@@ -242,6 +243,25 @@ class LaunchPlanTest {
             }
         }
         return launched;
+    }
+
+    /**
+     * The layer's launches for a model of width dv * 3 with 3 heads (so the attention shape's
+     * batch is B * 3): projections with and without bias, the bias rows, split and merge.
+     */
+    private static void recordLayerLaunches(RecordingLauncher recorder, AttentionShape shape, boolean withBias) {
+        int heads = 3;
+        int modelDim = heads * shape.valueDim();
+        int rows = shape.batch() * shape.queryLen();
+        GemmKernels gemm = new GemmKernels(recorder);
+        DeviceBuffer x = buffer("x", 4L * rows * modelDim);
+        DeviceBuffer y = buffer("y", 4L * rows * modelDim);
+        gemm.linear(x, buffer("w", 4L * modelDim * modelDim), withBias ? buffer("bias", 4L * modelDim) : null, rows,
+                modelDim, modelDim, y);
+        gemm.broadcastRows(buffer("bias", 4L * modelDim), rows, modelDim, y);
+        HeadKernels heads3 = new HeadKernels(recorder);
+        heads3.split(y, shape.batch(), shape.queryLen(), heads, shape.valueDim(), x);
+        heads3.merge(x, shape.batch(), shape.queryLen(), heads, shape.valueDim(), y);
     }
 
     private static RecordingLauncher record(SmyrfSizes s, boolean masked, boolean withHashes) {
@@ -350,6 +370,26 @@ class LaunchPlanTest {
                 need.put("v", 4L * b * sh.keyLen() * sh.valueDim());
                 need.put("keyValid", b * sh.keyLen());
                 need.put("out", 4L * b * sh.queryLen() * sh.valueDim());
+            }
+            case "smyrf_linear" -> {
+                need.put("x", 4L * arg(l, "rows") * arg(l, "in"));
+                need.put("w", 4L * arg(l, "out") * arg(l, "in"));
+                need.put("bias", 4L * arg(l, "out"));
+                need.put("y", 4L * arg(l, "rows") * arg(l, "out"));
+                assertEquals(List.of((arg(l, "rows") + KernelGeometry.GEMM_TILE_M - 1) / KernelGeometry.GEMM_TILE_M,
+                        (arg(l, "out") + KernelGeometry.GEMM_TILE_N - 1) / KernelGeometry.GEMM_TILE_N, 1),
+                        List.of(l.gridX(), l.gridY(), l.gridZ()), "ceil(rows / TILE_M), ceil(out / TILE_N)");
+            }
+            case "smyrf_broadcast_rows" -> {
+                need.put("row", 4L * arg(l, "cols"));
+                need.put("out", 4L * arg(l, "rows") * arg(l, "cols"));
+                assertTrue((long) l.gridX() * l.blockThreads() >= (long) arg(l, "rows") * arg(l, "cols"), l.describe());
+            }
+            case "smyrf_split_heads", "smyrf_merge_heads" -> {
+                long elements = 4L * arg(l, "B") * arg(l, "len") * arg(l, "heads") * arg(l, "headDim");
+                need.put("x", elements);
+                need.put("out", elements);
+                assertTrue((long) l.gridX() * l.blockThreads() * 4 >= elements, l.describe());
             }
             default -> fail("unexpected launch " + l.describe());
         }
