@@ -193,7 +193,7 @@ public final class CudaLayer implements DeviceLayer {
         int rows = perHead.batch();
         engine.attend(config, new DeviceTensor(q, new int[] {rows, n, headDim}),
                 new DeviceTensor(k, new int[] {rows, m, headDim}), new DeviceTensor(v, new int[] {rows, m, headDim}),
-                keyValid == null ? null : new DeviceMask(keyValid, rows, m),
+                keyValid == null ? null : new DeviceMask(keyValid, rows, m, mask),
                 new DeviceTensor(o, new int[] {rows, n, headDim}));
 
         moves.merge(o, batch, n, heads, headDim, projected);
