@@ -34,8 +34,7 @@ import org.smyrf4j.SmyrfTrace;
  *
  * <p>The vector kernel is slow until the JIT has compiled it; the constructor therefore starts
  * a short warm-up ({@link KernelWarmUp}, about a second of one thread on a cold JVM) on one
- * worker, so that it overlaps with what the caller does before the first call, and calls made
- * before it ends run the scalar kernel ({@link WarmingBlockAttention}).
+ * worker, so that it overlaps with what the caller does before the first call.
  *
  * <p>Thread-safe: concurrent calls share the pool and give exactly the results of sequential
  * calls, since every stage has a fixed decomposition and each output is written by one item.
@@ -65,19 +64,11 @@ public final class CpuEngine implements AttentionBackend {
     /** An engine on a chosen kernel (tests compare the kernels). */
     CpuEngine(int threads, BlockAttention kernel) {
         this.pool = new WorkerPool(threads);
-        Objects.requireNonNull(kernel, "kernel");
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
         if (kernel.needsWarmUp()) {
             // Overlaps the JIT's warm-up of the vector kernel with whatever the caller does
-            // next (loading inputs, hashing); see KernelWarmUp. Calls meanwhile run the scalar
-            // kernel (same bits). Stops early on close().
-            WarmingBlockAttention warming = new WarmingBlockAttention(kernel);
-            pool.startInBackground(() -> {
-                KernelWarmUp.run(kernel, () -> closed);
-                warming.vectorReady();
-            });
-            this.kernel = warming;
-        } else {
-            this.kernel = kernel;
+            // next (loading inputs, hashing); see KernelWarmUp. Stops early on close().
+            pool.startInBackground(() -> KernelWarmUp.run(kernel, () -> closed));
         }
     }
 

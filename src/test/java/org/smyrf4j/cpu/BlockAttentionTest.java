@@ -54,38 +54,6 @@ class BlockAttentionTest {
         assertEquals(60, checked);
     }
 
-    /**
-     * The kernel a cold engine starts on: the scalar loops at the vector kernel's widths before
-     * the switch, the vector kernel after it; the same bits either way.
-     */
-    @Test
-    void warmingKernelGivesTheVectorKernelsBitsBeforeAndAfterTheSwitch() {
-        BlockAttention vector = BlockAttentions.vector();
-        assumeTrue(vector != null, "jdk.incubator.vector is not in the boot layer");
-        WarmingBlockAttention warming = new WarmingBlockAttention(vector);
-        SplittableRandom random = new SplittableRandom(23);
-        for (int trial = 0; trial < 40; trial++) {
-            if (trial == 20) {
-                warming.vectorReady();
-            }
-            Case c = Case.random(random);
-            BlockScratch expected = c.run(vector);
-            BlockScratch actual = c.run(warming);
-            String what = "trial " + trial + (warming.isVectorReady() ? " (after" : " (before") + " the switch) " + c;
-            for (int i = 0; i < c.count; i++) {
-                assertEquals(Float.floatToRawIntBits(expected.lse[i]), Float.floatToRawIntBits(actual.lse[i]),
-                        what + ": lse of query " + i + ": vector " + expected.lse[i] + ", warming " + actual.lse[i]);
-                for (int col = 0; col < c.dv; col++) {
-                    int at = i * c.dv + col;
-                    if (Float.floatToRawIntBits(expected.acc[at]) != Float.floatToRawIntBits(actual.acc[at])) {
-                        fail(what + ": output (" + i + ", " + col + "): vector " + expected.acc[at] + ", warming "
-                                + actual.acc[at]);
-                    }
-                }
-            }
-        }
-    }
-
     @Test
     void bothKernelsMatchFloat64() {
         SplittableRandom random = new SplittableRandom(22);
