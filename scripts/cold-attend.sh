@@ -31,7 +31,7 @@ for run in $(seq "$RUNS"); do
     end=$(date +%s.%N)
     wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
     times+=("$wall")
-    echo "run $run: ${wall} s wall; $(grep '^attend:' "$WORK/stderr.txt" | sed 's/.*; //') inside the call"
+    echo "run $run: ${wall} s wall; attention $(grep '^attend:' "$WORK/stderr.txt" | sed 's/.*; //')"
 done
 printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "min %.2f s, median %.2f s over %d runs\n", t[1], t[int((NR + 1) / 2)], NR }'
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

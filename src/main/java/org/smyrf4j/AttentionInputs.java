@@ -76,8 +76,11 @@ public final class AttentionInputs {
                     + " values for " + s + ", got " + data.length);
         }
         for (int i = 0; i < data.length; i++) {
-            if (!Float.isFinite(data[i])) {
-                throw new IllegalArgumentException(name + " must be finite, got " + data[i] + " at index " + i);
+            // x - x is 0 exactly when x is finite (inf - inf and NaN give NaN). No method call:
+            // a cold JVM runs this loop interpreted while the compilers are busy elsewhere.
+            float x = data[i];
+            if (x - x != 0f) {
+                throw new IllegalArgumentException(name + " must be finite, got " + x + " at index " + i);
             }
         }
         return data;

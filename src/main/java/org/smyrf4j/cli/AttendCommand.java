@@ -65,6 +65,7 @@ final class AttendCommand implements Callable<Integer> {
         // The engine first: the CPU engine compiles its kernels on a thread of its own while
         // the inputs load, which takes a second off a cold JVM's single call.
         try (AttentionEngine engine = backend.open()) {
+            long readStart = System.nanoTime();
             AttendTensors tensors = AttendTensors.of(
                     NpyArrays.readFloat("--q", q),
                     NpyArrays.readFloat("--k", k),
@@ -76,12 +77,14 @@ final class AttendCommand implements Callable<Integer> {
 
             long start = System.nanoTime();
             float[] output = engine.attend(config, tensors.inputs());
-            double millis = (System.nanoTime() - start) / 1e6;
+            long end = System.nanoTime();
             NpyArrays.writeFloat(out, output, tensors.outputShape());
+            long written = System.nanoTime();
             PrintWriter err = spec.commandLine().getErr();
-            err.println(String.format(Locale.ROOT, "attend: %s; B=%d Nq=%d Nk=%d d=%d dv=%d; %s; %.1f ms",
+            err.println(String.format(Locale.ROOT, "attend: %s; B=%d Nq=%d Nk=%d d=%d dv=%d; %s; %.1f ms"
+                            + " (reading inputs %.0f ms, writing output %.0f ms)",
                     engine.choice(), shape.batch(), shape.queryLen(), shape.keyLen(), shape.dim(), shape.valueDim(),
-                    resolved.text(), millis));
+                    resolved.text(), (end - start) / 1e6, (start - readStart) / 1e6, (written - end) / 1e6));
             err.flush();
         }
         return Main.EXIT_OK;
