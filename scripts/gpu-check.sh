@@ -94,6 +94,31 @@ check() {
         unzip -l "$JAR" 'org/smyrf4j/kernels/*' | tail -n +4 | head -40
     fi
 
+    section "libcublas.so.12 for JCublas 12.6.0"
+    # A CUDA 13 machine may ship libcublas.so.13 only; PyTorch's pip wheels carry their own cuBLAS.
+    # Where the linker does not know libcublas.so.12 but such a copy exists, the rest of the run
+    # uses it (LD_LIBRARY_PATH), so the layer's cuBLAS path is tested too; without one the layer
+    # falls back to the kernel pack's GEMM and the cuBLAS tests skip with the reason.
+    if ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.12 '; then
+        echo "libcublas.so.12: in the linker cache"
+    else
+        echo "libcublas.so.12: not in the linker cache"
+        cublas_dir=""
+        if command -v python3 >/dev/null; then
+            while read -r site; do
+                [[ -d "$site" ]] || continue
+                found=$(timeout 20 find "$site" -name 'libcublas.so.12*' -print -quit 2>/dev/null)
+                if [[ -n "$found" ]]; then cublas_dir=$(dirname "$found"); break; fi
+            done < <(python3 -c 'import site; print("\n".join(site.getsitepackages()))' 2>/dev/null)
+        fi
+        if [[ -n "$cublas_dir" ]]; then
+            echo "using the copy in $cublas_dir: $(ls "$cublas_dir" | tr '\n' ' ')"
+            export LD_LIBRARY_PATH="$cublas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        else
+            echo "no copy found among python3's site-packages: the layer will use the kernel pack's GEMM"
+        fi
+    fi
+
     section "smyrf4j info"
     timeout "$STEP_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" info
     info_rc=$?
