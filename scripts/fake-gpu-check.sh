@@ -38,6 +38,7 @@ export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.extensionCas
 export STAGE_BENCH_ARGS="--sizes 256 --runs 1"
 export BENCH_ARGS="--batch 2 --dim 16 --hashes 2 --cluster 32 --lengths 256 --warmup 1 --repeats 2 --dense-budget 60"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-1500}
+export STAGE_TIMEOUT=${STAGE_TIMEOUT:-600}
 export BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
 export STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 

@@ -149,7 +149,7 @@ check() {
         tests_rc=2
     fi
 
-    section "stage timings (CudaBenchmark: each kernel family alone)"
+    section "quick timings (CudaBenchmark: SMYRF and dense on device tensors)"
     if [[ -n "${SKIP_BENCH:-}" ]]; then
         echo "skipped (SKIP_BENCH set)"
         stage_rc=0
@@ -157,7 +157,7 @@ check() {
         timeout "$STAGE_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark \
             ${STAGE_BENCH_ARGS[@]+"${STAGE_BENCH_ARGS[@]}"} | tee "$LOG_DIR/stages.txt"
         stage_rc=${PIPESTATUS[0]}
-        echo "stage timings exit status: $stage_rc"
+        echo "quick timings exit status: $stage_rc"
     fi
 
     section "bench --backend cuda (issue 5's sweep: 16 rows, d = 64, 4 rounds, clusters of 128)"
