@@ -57,7 +57,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
     private final CudaContext context;
     private final CudaStream stream;
     private final KernelModules modules;
-    private final Workspace workspace;
+    private final Workspace<Slot> workspace;
     private final SmyrfSequence smyrf;
     private final DenseKernels dense;
     private final HeadKernels headKernels;
@@ -69,7 +69,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         this.context = context;
         this.stream = stream;
         this.modules = modules;
-        this.workspace = new Workspace(context);
+        this.workspace = new Workspace<>(context, Slot.class, "");
         KernelLauncher launcher = new CudaLauncher(modules, stream, options.poisonOutputs(), options.syncEachLaunch());
         this.smyrf = new SmyrfSequence(launcher);
         this.dense = new DenseKernels(launcher);

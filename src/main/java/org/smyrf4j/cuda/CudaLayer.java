@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import org.smyrf4j.AttentionConfig;
 import org.smyrf4j.AttentionShape;
-import org.smyrf4j.cuda.LayerWorkspace.Role;
 import org.smyrf4j.layer.AttentionWeights;
 import org.smyrf4j.layer.DeviceLayer;
 import org.smyrf4j.layer.LayerInputs;
@@ -34,6 +33,20 @@ import org.smyrf4j.layer.MultiHeadAttention;
  */
 public final class CudaLayer implements DeviceLayer {
 
+    /** The buffers of one forward pass; shapes with B batch rows, N queries, M keys, h heads. */
+    enum Role {
+        /** x (B, N, dmodel) and, in cross-attention, memory (B, M, dmodel), as uploaded. */
+        X, MEMORY,
+        /** One projection in the model layout (B, N|M, dmodel), then the merged heads. */
+        PROJECTED,
+        /** Q and the attention output (B*h, N, dh); K and V (B*h, M, dh). */
+        Q, K, V, O,
+        /** y (B, N, dmodel). */
+        Y,
+        /** The key mask repeated per head, (B*h, M) bytes. */
+        KEY_VALID
+    }
+
     private final CudaEngine engine;
     private final int heads;
     private final int headDim;
@@ -43,7 +56,7 @@ public final class CudaLayer implements DeviceLayer {
     private final DeviceLinear key;
     private final DeviceLinear value;
     private final DeviceLinear output;
-    private final LayerWorkspace workspace;
+    private final Workspace<Role> workspace;
     private volatile boolean closed;
 
     private CudaLayer(CudaEngine engine, int heads, int modelDim, DeviceGemm gemm, List<DeviceLinear> weights) {
@@ -56,7 +69,7 @@ public final class CudaLayer implements DeviceLayer {
         this.key = weights.get(1);
         this.value = weights.get(2);
         this.output = weights.get(3);
-        this.workspace = new LayerWorkspace(engine.context());
+        this.workspace = new Workspace<>(engine.context(), Role.class, "layer ");
     }
 
     /** See {@link CudaEngine#openLayer(AttentionWeights, int, GemmSettings)}. */

@@ -4,14 +4,17 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Every device buffer an engine call needs besides the caller's tensors, kept between calls.
+ * Device buffers kept between calls, one per slot of the enum {@code K}: every buffer an engine
+ * call needs besides the caller's tensors ({@link Slot}), or a layer's ({@link CudaLayer.Role}).
  * A slot grows when a call needs more than it holds and is otherwise reused, so once the
  * largest shape has run, further calls allocate nothing. {@link #release()} frees all slots
- * (after a failure, or to give memory back).
+ * (after a failure, or to give memory back). The context must be current for every call.
+ *
+ * @param <K> the slots
  */
-final class Workspace implements AutoCloseable {
+final class Workspace<K extends Enum<K>> implements AutoCloseable {
 
-    /** The buffers, named after the launch sequence's parameters (docs/kernels.md). */
+    /** The engine's buffers, named after the launch sequence's parameters (docs/kernels.md). */
     enum Slot {
         /** Host-path copies of the inputs and the output. */
         Q, K, V, KEY_VALID, OUT,
@@ -34,14 +37,18 @@ final class Workspace implements AutoCloseable {
     }
 
     private final CudaContext context;
-    private final Map<Slot, DeviceBuffer> buffers = new EnumMap<>(Slot.class);
+    private final Map<K, DeviceBuffer> buffers;
+    /** Prefixed to a slot's name in allocation errors ("layer Q"). */
+    private final String label;
 
-    Workspace(CudaContext context) {
+    Workspace(CudaContext context, Class<K> slots, String label) {
         this.context = context;
+        this.buffers = new EnumMap<>(slots);
+        this.label = label;
     }
 
-    /** A buffer of at least {@code bytes} for {@code slot}; the context must be current. */
-    DeviceBuffer get(Slot slot, long bytes) {
+    /** A buffer of at least {@code bytes} for {@code slot}. */
+    DeviceBuffer get(K slot, long bytes) {
         DeviceBuffer held = buffers.get(slot);
         if (held != null && !held.isClosed() && held.bytes() >= bytes) {
             return held;
@@ -50,12 +57,12 @@ final class Workspace implements AutoCloseable {
             buffers.remove(slot);
             held.close();
         }
-        DeviceBuffer fresh = context.allocate(bytes, slot.name());
+        DeviceBuffer fresh = context.allocate(bytes, label + slot.name());
         buffers.put(slot, fresh);
         return fresh;
     }
 
-    DeviceBuffer floats(Slot slot, long count) {
+    DeviceBuffer floats(K slot, long count) {
         return get(slot, 4L * count);
     }
 
