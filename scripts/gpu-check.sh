@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 BUNDLE=${SMYRF4J_BUNDLE:-$REPO/.bundle}
 LOG_DIR=${OUT:-$REPO/build/gpu-check}
-TEST_TIMEOUT=${TEST_TIMEOUT:-170}
+TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 STAGE_TIMEOUT=${STAGE_TIMEOUT:-40}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-100}
 STEP_TIMEOUT=${STEP_TIMEOUT:-30}
@@ -136,22 +136,25 @@ check() {
     [[ -d "$DATA_ROOT/test-data/golden" ]] || DATA_ROOT="$REPO"
     if [[ -f "$CONSOLE" ]]; then
         test_start=$(date +%s)
-        timeout "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" ${TEST_JVM_FLAGS[@]+"${TEST_JVM_FLAGS[@]}"} -Dsmyrf4j.repo="$DATA_ROOT" \
+        # SIGQUIT first: the JVM prints every thread's stack (the bundled JRE has no jstack), then
+        # the kill 15 s later. testfeed prints each test as it ends, so a timeout keeps them.
+        timeout -s QUIT -k 15 "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" ${TEST_JVM_FLAGS[@]+"${TEST_JVM_FLAGS[@]}"} -Dsmyrf4j.repo="$DATA_ROOT" \
             -jar "$CONSOLE" execute \
-            --disable-banner --disable-ansi-colors --details=tree --class-path "$JAR:$TEST_CLASSES" \
+            --disable-banner --disable-ansi-colors --details=testfeed --class-path "$JAR:$TEST_CLASSES" \
             "${TEST_SELECT[@]}" --include-tag gpu \
             --reports-dir "$LOG_DIR/junit"
         tests_rc=$?
         echo "gpu tests exit status: $tests_rc ($(( $(date +%s) - test_start )) s)"
-        [[ $tests_rc -eq 124 ]] && echo "gpu tests timed out after $TEST_TIMEOUT s"
+        [[ $tests_rc -eq 124 || $tests_rc -eq 137 || $tests_rc -eq 131 ]] \
+            && echo "gpu tests timed out after $TEST_TIMEOUT s (thread dump above)"
     else
         echo "no JUnit console launcher at $CONSOLE: run make bundle"
         tests_rc=2
     fi
 
     section "quick timings (CudaBenchmark: SMYRF and dense on device tensors)"
-    if [[ -n "${SKIP_BENCH:-}" ]]; then
-        echo "skipped (SKIP_BENCH set)"
+    if [[ -n "${SKIP_BENCH:-}" || -z "${QUICK_TIMINGS:-}" ]]; then
+        echo "skipped (set QUICK_TIMINGS=1 to run; the sweep below times the same cases)"
         stage_rc=0
     else
         timeout "$STAGE_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" org.smyrf4j.cuda.CudaBenchmark \

