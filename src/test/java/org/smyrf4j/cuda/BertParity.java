@@ -3,6 +3,7 @@ package org.smyrf4j.cuda;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -101,7 +102,7 @@ final class BertParity implements AutoCloseable {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "hidden %d, %d heads, %d layers, %d x %d tokens (real %s), clusters of %d",
-                    hidden, heads, layers, batch(), tokens, java.util.Arrays.toString(validLengths), clusterSize);
+                    hidden, heads, layers, batch(), tokens, Arrays.toString(validLengths), clusterSize);
         }
     }
 
@@ -176,7 +177,7 @@ final class BertParity implements AutoCloseable {
     }
 
     /** The SMYRF modes compared: 2 rounds, the sizes' clusters. */
-    Map<String, AttentionConfig> smyrfModes() {
+    private Map<String, AttentionConfig> smyrfModes() {
         AttentionConfig plain = AttentionConfig.builder().hashes(2).clusterSize(sizes.clusterSize()).seed(3).build();
         Map<String, AttentionConfig> modes = new LinkedHashMap<>();
         modes.put("smyrf", plain);
@@ -253,7 +254,7 @@ final class BertParity implements AutoCloseable {
         if (layer >= sizes.layers()) {
             return 0;
         }
-        int longest = java.util.Arrays.stream(sizes.validLengths()).max().orElse(0);
+        int longest = Arrays.stream(sizes.validLengths()).max().orElse(0);
         return layer == sizes.layers() - 1 ? Math.min(2 * sizes.clusterSize(), longest) : longest;
     }
 
