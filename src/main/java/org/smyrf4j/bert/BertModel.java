@@ -51,6 +51,16 @@ public final class BertModel implements AutoCloseable {
     public int layers() { return attention.length; }
 
     /**
+     * Which GEMM the attention layers' projections run on with {@code backend}, and why: on a
+     * backend that runs whole layers on its device (the CUDA engine) the device layer's (opening
+     * layer 0's device side), else this model's Gemm. The embeddings, the feed-forward and the
+     * MLM head always run on this model's Gemm, on the host.
+     */
+    public String attentionGemm(AttentionBackend backend) {
+        return attention[0].gemmDescription(backend);
+    }
+
+    /**
      * Final hidden states.
      *
      * @param ids        token ids (B, N)

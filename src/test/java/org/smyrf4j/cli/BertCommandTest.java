@@ -45,6 +45,7 @@ class BertCommandTest {
         assertEquals(Main.EXIT_OK, run.exitCode(), run::toString);
         String out = run.out();
         assertTrue(out.contains("3 windows x 16 tokens, 6 masked"), out);
+        assertTrue(out.contains("gemm: attention cpu, ") && out.contains("; feed-forward and MLM head cpu, "), out);
         assertTrue(out.contains("dense ") && out.contains("1.000   1.0000"), out);
         assertTrue(out.contains("smyrf H=2 Cq=4 Ck=4 (4 clusters) global keys [0, -1] union softmax dense [1]"), out);
     }
