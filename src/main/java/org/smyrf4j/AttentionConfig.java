@@ -27,6 +27,7 @@ public final class AttentionConfig {
     private final float[] projections;
     private final int[] globalKeys;
     private final boolean unionRounds;
+    private final int localWindow;
 
     private AttentionConfig(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -64,6 +65,10 @@ public final class AttentionConfig {
         }
         this.globalKeys = b.globalKeys.clone();
         this.unionRounds = b.unionRounds;
+        if (b.localWindow < 0) {
+            throw new IllegalArgumentException("localWindow must be >= 0 (0: off), got " + b.localWindow);
+        }
+        this.localWindow = b.localWindow;
     }
 
     public static Builder builder() {
@@ -79,6 +84,7 @@ public final class AttentionConfig {
         b.projections = projections == null ? null : projections.clone();
         b.globalKeys = globalKeys.clone();
         b.unionRounds = unionRounds;
+        b.localWindow = localWindow;
         return b;
     }
 
@@ -113,8 +119,28 @@ public final class AttentionConfig {
      */
     public boolean unionRounds() { return unionRounds; }
 
-    /** Whether any SPEC extension (global keys, union softmax) is on. */
-    public boolean hasExtensions() { return hasGlobalKeys() || unionRounds; }
+    /**
+     * Local window w (an extension beyond SPEC.md, docs/kernels.md "Local window"): after the
+     * hash rounds, one more round in which query i attends to the valid, non-global keys j with
+     * {@code |i - j| <= w}; the union softmax counts it as one more key set. Self-attention only
+     * (Nq == Nk). 0 (the default) switches it off.
+     */
+    public int localWindow() { return localWindow; }
+
+    /** Whether any extension (global keys, union softmax, local window) is on. */
+    public boolean hasExtensions() { return hasGlobalKeys() || unionRounds || localWindow > 0; }
+
+    /**
+     * Checks that the local window, when on, can serve these lengths.
+     *
+     * @throws IllegalArgumentException for a window on cross-attention (Nq != Nk)
+     */
+    public void requireWindowFits(int queryLen, int keyLen) {
+        if (localWindow > 0 && queryLen != keyLen) {
+            throw new IllegalArgumentException("localWindow " + localWindow + " needs self-attention (Nq == Nk),"
+                    + " got Nq=" + queryLen + ", Nk=" + keyLen);
+        }
+    }
 
     /** The logit scale for head dimension {@code dim}: the configured one or 1/sqrt(dim). */
     public float scale(int dim) {
@@ -163,6 +189,7 @@ public final class AttentionConfig {
                 + (projections == null ? ", seed=" + seed : ", projections=given")
                 + (globalKeys.length > 0 ? ", globalKeys=" + Arrays.toString(globalKeys) : "")
                 + (unionRounds ? ", unionRounds" : "")
+                + (localWindow > 0 ? ", localWindow=" + localWindow : "")
                 + "}";
     }
 
@@ -172,13 +199,14 @@ public final class AttentionConfig {
                 && Objects.equals(queryClusterSize, c.queryClusterSize)
                 && Objects.equals(keyClusterSize, c.keyClusterSize)
                 && Objects.equals(scale, c.scale) && Arrays.equals(projections, c.projections)
-                && Arrays.equals(globalKeys, c.globalKeys) && unionRounds == c.unionRounds;
+                && Arrays.equals(globalKeys, c.globalKeys) && unionRounds == c.unionRounds
+                && localWindow == c.localWindow;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(mode, hashes, seed, queryClusterSize, keyClusterSize, scale, Arrays.hashCode(projections),
-                Arrays.hashCode(globalKeys), unionRounds);
+                Arrays.hashCode(globalKeys), unionRounds, localWindow);
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -192,6 +220,7 @@ public final class AttentionConfig {
         private float[] projections;
         private int[] globalKeys = new int[0];
         private boolean unionRounds;
+        private int localWindow;
 
         private Builder() {
         }
@@ -232,6 +261,9 @@ public final class AttentionConfig {
 
         /** Union softmax across rounds (see {@link AttentionConfig#unionRounds()}). */
         public Builder unionRounds(boolean on) { this.unionRounds = on; return this; }
+
+        /** Local window w, 0 for none (see {@link AttentionConfig#localWindow()}). */
+        public Builder localWindow(int window) { this.localWindow = window; return this; }
 
         public AttentionConfig build() {
             return new AttentionConfig(this);

@@ -52,6 +52,10 @@ final class AttentionOptions {
             + " shares a cluster with the query in several rounds counts once.")
     boolean unionRounds;
 
+    @Option(names = "--local-window", paramLabel = "W", description = "Also attend to the keys within W positions"
+            + " of the query, as one more round (self-attention only; docs/kernels.md, \"Local window\"). Default: 0, off.")
+    int localWindow;
+
     /** What runs for one shape: the resolved mode, and the cluster plan when it is SMYRF. */
     record Resolved(AttentionConfig config, Mode mode, ClusterPlan plan) {
         /** "smyrf H=4 Cq=64 Ck=64 (16 clusters)", "dense" or "auto->dense". */
@@ -62,6 +66,9 @@ final class AttentionOptions {
                         + " (" + plan.clusters() + (plan.clusters() == 1 ? " cluster)" : " clusters)");
                 if (config.hasGlobalKeys()) {
                     text += " global keys " + java.util.Arrays.toString(config.globalKeys());
+                }
+                if (config.localWindow() > 0) {
+                    text += " window " + config.localWindow();
                 }
                 if (config.unionRounds()) {
                     text += " union softmax";
@@ -80,6 +87,9 @@ final class AttentionOptions {
         requirePositive("--hashes", hashes);
         requirePositive("--query-cluster", queryCluster);
         requirePositive("--key-cluster", keyCluster);
+        if (localWindow < 0) {
+            throw new IllegalArgumentException("--local-window must be >= 0 (0: off), got " + localWindow);
+        }
         if (scale != null && !(Float.isFinite(scale) && scale > 0f)) {
             throw new IllegalArgumentException("--scale must be finite and > 0, got " + scale);
         }
@@ -120,7 +130,7 @@ final class AttentionOptions {
         if (globalKeys != null) {
             builder.globalKeys(globalKeys);
         }
-        builder.unionRounds(unionRounds);
+        builder.unionRounds(unionRounds).localWindow(localWindow);
         return builder.build();
     }
 
@@ -138,6 +148,13 @@ final class AttentionOptions {
             }
         }
         Mode resolved = config.resolveMode(queryLen, keyLen);
+        if (resolved == Mode.SMYRF) {
+            try {
+                config.requireWindowFits(queryLen, keyLen);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--local-window: " + e.getMessage(), e);
+            }
+        }
         return new Resolved(config, resolved, resolved == Mode.SMYRF ? plan : null);
     }
 

@@ -128,7 +128,7 @@ final class BertCommand implements Callable<Integer> {
 
     /**
      * Attention scores of one layer (all windows and heads), float32: B h N x keys per query,
-     * N for dense (plan null), H (Ck + global keys) for SMYRF.
+     * N for dense (plan null), H (Ck + global keys) + 2w + 1 for SMYRF with a local window w.
      */
     private long attentionBytes(ClusterPlan plan, AttentionConfig c) {
         long rows = (long) sequences * heads * length;
@@ -136,7 +136,8 @@ final class BertCommand implements Callable<Integer> {
             return rows * length * 4;
         }
         long globals = Arrays.stream(c.globalKeys()).distinct().count();
-        return rows * c.hashes() * (plan.keyClusterSize() + globals) * 4;
+        long window = c.localWindow() > 0 ? 2L * c.localWindow() + 1 : 0;
+        return rows * (c.hashes() * (plan.keyClusterSize() + globals) + window) * 4;
     }
 
     private static void print(PrintWriter out, String label, MlmEvaluation.Scores s, double seconds, long bytes) {

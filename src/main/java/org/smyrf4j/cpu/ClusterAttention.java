@@ -36,8 +36,11 @@ final class ClusterAttention {
     private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias) {
     }
 
-    /** The SPEC extensions of one call: global keys, and n_ij for the union softmax (or null). */
-    private record Extensions(GlobalKeys globalKeys, UnionCounts union, float[] logCount) {
+    /**
+     * The extensions of one call: global keys, n_ij for the union softmax (or null), and the
+     * local window w (0: off) that the union softmax counts as one more key set.
+     */
+    private record Extensions(GlobalKeys globalKeys, UnionCounts union, float[] logCount, int window) {
     }
 
     private ClusterAttention() {
@@ -51,20 +54,17 @@ final class ClusterAttention {
      * @param roundLse (H, B, Nq) to fill, or null
      * @param globalKeys keys skipped in their cluster and added to every cluster (SPEC Extensions)
      * @param union n_ij for the union softmax (SPEC Extensions), or null for plain SMYRF
+     * @param window the local window w of {@link LocalWindowAttention}, 0 when off; only the union
+     *     softmax needs it here (a key in the query's window is in one more key set)
      */
     static void compute(WorkerPool pool, BlockAttention kernel, AttentionInputs inputs, ClusterPlan plan,
             int hashes, float scale, int[] queryOrder, int[] keyOrder, RoundCombine combine, float[] roundOutputs,
-            float[] roundLse, GlobalKeys globalKeys, UnionCounts union) {
+            float[] roundLse, GlobalKeys globalKeys, UnionCounts union, int window) {
         AttentionShape shape = inputs.shape();
         int batch = shape.batch();
         int clusters = plan.clusters();
         int maxKeys = plan.keyClusterSize() + globalKeys.maxPerRow();
-        // log(H) for a global key (in every cluster of every round), log(n) otherwise.
-        float[] logCount = new float[hashes + 1];
-        for (int n = 1; n <= hashes; n++) {
-            logCount[n] = (float) StrictMath.log(n);
-        }
-        Extensions extensions = new Extensions(globalKeys, union, logCount);
+        Extensions extensions = new Extensions(globalKeys, union, logCounts(hashes + 1), window);
         int groupRows = rowsPerGroup(batch, clusters, pool.threads());
         for (int firstRow = 0; firstRow < batch; firstRow += groupRows) {
             int group = firstRow;
@@ -79,6 +79,18 @@ final class ClusterAttention {
                                 queryOrder, keyOrder, combine, roundOutputs, roundLse, extensions, s));
             }
         }
+    }
+
+    /**
+     * log(n) for n = 0..max (index 0 unused): log(H) for a global key (in every cluster of every
+     * round), log(n_ij) otherwise.
+     */
+    static float[] logCounts(int max) {
+        float[] logCount = new float[max + 1];
+        for (int n = 1; n <= max; n++) {
+            logCount[n] = (float) StrictMath.log(n);
+        }
+        return logCount;
     }
 
     /** Batch rows per group: enough clusters to give every thread its items, at most all rows. */
@@ -127,8 +139,7 @@ final class ClusterAttention {
                 block.putQuery(q, b * nq + s.queries()[first + t], t);
             }
             if (extensions.union() != null) {
-                fillUnionBias(s, extensions.union(), b, nk, first, count, clusterKeys, keyCount,
-                        extensions.logCount());
+                fillUnionBias(s, extensions, b, nk, first, count, clusterKeys, keyCount);
             }
             kernel.attend(inputs.k(), inputs.v(), s.keyRows(), keyCount, block, s.bias());
             for (int t = 0; t < count; t++) {
@@ -143,15 +154,23 @@ final class ClusterAttention {
         }
     }
 
-    /** bias[t * keyCount + j] = -log n_ij for the block's queries t and the cluster's keys j. */
-    private static void fillUnionBias(Scratch s, UnionCounts union, int b, int nk, int first, int count,
-            int clusterKeys, int keyCount, float[] logCount) {
+    /**
+     * bias[t * keyCount + j] = -log n_ij for the block's queries t and the cluster's keys j; a key
+     * in the query's local window counts once more (it is in the window's key set too).
+     */
+    private static void fillUnionBias(Scratch s, Extensions extensions, int b, int nk, int first, int count,
+            int clusterKeys, int keyCount) {
         float[] bias = s.bias();
+        UnionCounts union = extensions.union();
+        float[] logCount = extensions.logCount();
+        int window = extensions.window();
         for (int t = 0; t < count; t++) {
             int i = s.queries()[first + t];
             int base = t * keyCount;
             for (int j = 0; j < clusterKeys; j++) {
-                bias[base + j] = -logCount[union.count(b, i, s.keyRows()[j] - b * nk)];
+                int key = s.keyRows()[j] - b * nk;
+                int inWindow = window > 0 && Math.abs(i - key) <= window ? 1 : 0;
+                bias[base + j] = -logCount[union.count(b, i, key) + inWindow];
             }
             for (int j = clusterKeys; j < keyCount; j++) {
                 bias[base + j] = -logCount[union.hashes()];

@@ -123,6 +123,7 @@ public final class CpuEngine implements AttentionBackend {
         int dv = shape.valueDim();
         int hashes = config.hashes();
         ClusterPlan plan = config.plan(nq, nk);
+        config.requireWindowFits(nq, nk);
         float[] projections = config.projections(d);
         float scale = config.scale(d);
 
@@ -139,8 +140,13 @@ public final class CpuEngine implements AttentionBackend {
         RoundCombine combine = new RoundCombine(batch * nq, dv);
         float[] roundOutputs = keepRounds ? new float[hashes * batch * nq * dv] : null;
         float[] roundLse = keepRounds ? new float[hashes * batch * nq] : null;
+        int window = config.localWindow();
         ClusterAttention.compute(pool, kernel, inputs, plan, hashes, scale, orders[0], orders[1], combine,
-                roundOutputs, roundLse, globalKeys, union);
+                roundOutputs, roundLse, globalKeys, union, window);
+        if (window > 0) {
+            LocalWindowAttention.compute(pool, kernel, inputs, window, scale, globalKeys, union,
+                    ClusterAttention.logCounts(hashes + 1), combine);
+        }
         float[] output = combine.finish(pool);
         return new SmyrfTrace(plan, hashValues[0], hashValues[1], orders[0], orders[1], roundOutputs, roundLse,
                 output);

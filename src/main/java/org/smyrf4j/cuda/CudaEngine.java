@@ -486,6 +486,11 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
 
     private Call prepareSmyrf(AttentionConfig config, AttentionShape shape) {
         ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
+        config.requireWindowFits(shape.queryLen(), shape.keyLen());
+        if (config.localWindow() > 0) {
+            throw new IllegalArgumentException("localWindow " + config.localWindow()
+                    + " is not in the CUDA engine yet: use the CPU engine");
+        }
         SmyrfSizes sizes = SmyrfSizes.of(shape, config.hashes(), plan);
         requireDimFits(AttentionKernels.CLUSTER_ATTENTION, ATTN_THREADS, shape.dim());
         if (config.unionRounds()) {

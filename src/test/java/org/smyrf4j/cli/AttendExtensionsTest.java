@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smyrf4j.io.NpyArrays;
 
-/** {@code attend --global-keys --union-rounds}: one cluster plus both extensions is dense attention. */
+/**
+ * {@code attend --global-keys --union-rounds --local-window}: one cluster plus the extensions is
+ * dense attention (the union softmax counts each key once, however many key sets hold it).
+ */
 class AttendExtensionsTest {
 
     /** One cluster vs dense over 1024 keys: the same softmax in another key order, float32. */
@@ -25,9 +28,9 @@ class AttendExtensionsTest {
         CliRun run = CliRun.of("attend", "--q", golden.resolve("q.npy").toString(),
                 "--k", golden.resolve("k.npy").toString(), "--v", golden.resolve("v.npy").toString(),
                 "--hashes", "2", "--query-cluster", "1024", "--global-keys", "0,-1", "--union-rounds",
-                "--backend", "cpu", "--out", out.toString());
+                "--local-window", "3", "--backend", "cpu", "--out", out.toString());
         assertEquals(Main.EXIT_OK, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("global keys [0, -1] union softmax"), run::toString);
+        assertTrue(run.err().contains("global keys [0, -1] window 3 union softmax"), run::toString);
         float[] got = NpyArrays.readFloat("out", out).data();
         float[] dense = NpyArrays.readFloat("dense", golden.resolve("dense.npy")).data();
         assertEquals(dense.length, got.length);
@@ -36,5 +39,15 @@ class AttendExtensionsTest {
                 fail("first difference at " + i + ": dense " + dense[i] + ", got " + got[i]);
             }
         }
+    }
+
+    @Test
+    void negativeWindowIsAUsageError() {
+        Path golden = AttendGoldenTest.goldenDir().resolve("base");
+        CliRun run = CliRun.of("attend", "--q", golden.resolve("q.npy").toString(),
+                "--k", golden.resolve("k.npy").toString(), "--v", golden.resolve("v.npy").toString(),
+                "--local-window", "-2", "--backend", "cpu", "--out", dir.resolve("out.npy").toString());
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--local-window must be >= 0 (0: off), got -2"), run::toString);
     }
 }

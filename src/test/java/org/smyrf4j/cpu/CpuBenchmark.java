@@ -106,7 +106,7 @@ public final class CpuBenchmark {
             long c2 = cpuNanos();
             RoundCombine combine = new RoundCombine(batch * shape.queryLen(), shape.valueDim());
             ClusterAttention.compute(pool, kernel, inputs, plan, hashes, config.scale(d), orders[0], orders[1],
-                    combine, null, null, GlobalKeys.none(batch, shape.keyLen()), null);
+                    combine, null, null, GlobalKeys.none(batch, shape.keyLen()), null, 0);
             long t3 = System.nanoTime();
             long c3 = cpuNanos();
             combine.finish(pool);

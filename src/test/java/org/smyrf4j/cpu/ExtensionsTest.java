@@ -20,9 +20,9 @@ import org.smyrf4j.Projections;
 import org.smyrf4j.SmyrfTrace;
 
 /**
- * SPEC.md's Extensions (global keys, union softmax) in the CPU engine: against a float64
- * reference that reads the engine's own orders, and against the properties SPEC.md promises
- * (one cluster equals dense, union of identical rounds equals one round).
+ * SPEC.md's Extensions (global keys, union softmax) and the local window in the CPU engine:
+ * against a float64 reference that reads the engine's own orders, and against the properties
+ * SPEC.md promises (one cluster equals dense, union of identical rounds equals one round).
  */
 class ExtensionsTest {
 
@@ -52,11 +52,12 @@ class ExtensionsTest {
     void matchesFloat64Reference(@ForAll @IntRange(min = 1, max = 5) int clusters,
             @ForAll @IntRange(min = 1, max = 40) int cq, @ForAll @IntRange(min = 0, max = 1000) int shorten,
             @ForAll @IntRange(min = 1, max = 24) int d, @ForAll @IntRange(min = 1, max = 4) int hashes,
-            @ForAll boolean global, @ForAll boolean union, @ForAll boolean masked, @ForAll long seed) {
+            @ForAll boolean global, @ForAll boolean union, @ForAll boolean masked,
+            @ForAll @IntRange(min = 0, max = 3) int window, @ForAll long seed) {
         int n = Math.max(2, clusters * cq - shorten % cq);
         AttentionInputs in = RandomInputs.of(seed, new AttentionShape(2, n, n, d, 7), masked ? 0.3 : 0);
         AttentionConfig.Builder b = AttentionConfig.builder().mode(Mode.SMYRF).hashes(hashes).clusterSize(cq)
-                .seed(seed).unionRounds(union);
+                .seed(seed).unionRounds(union).localWindow(window);
         if (global) {
             b.globalKeys(0, -1);
         }
@@ -77,10 +78,11 @@ class ExtensionsTest {
     void oneClusterWithExtensionsEqualsDense(@ForAll @IntRange(min = 1, max = 2) int batch,
             @ForAll @IntRange(min = 2, max = 150) int n, @ForAll @IntRange(min = 1, max = 30) int d,
             @ForAll @IntRange(min = 1, max = 5) int hashes, @ForAll boolean union, @ForAll boolean masked,
-            @ForAll long seed) {
+            @ForAll @IntRange(min = 0, max = 4) int window, @ForAll long seed) {
         AttentionInputs in = RandomInputs.of(seed, new AttentionShape(batch, n, n, d, 9), masked ? 0.4 : 0);
+        // A window adds keys the cluster already has: only the union softmax counts them once.
         AttentionConfig config = AttentionConfig.builder().mode(Mode.SMYRF).hashes(hashes).clusterSize(n)
-                .seed(seed).globalKeys(0, -1, 1).unionRounds(union).build();
+                .seed(seed).globalKeys(0, -1, 1).unionRounds(union).localWindow(union ? window : 0).build();
         float[] dense = engine.attend(config.toBuilder().mode(Mode.DENSE).build(), in);
         assertClose(dense, engine.attend(config, in), ONE_CLUSTER_TOLERANCE, "one cluster + global keys vs dense");
     }
@@ -166,6 +168,15 @@ class ExtensionsTest {
         assertThrows(IllegalArgumentException.class, () -> engine.attend(back, in));
     }
 
+    @Property(tries = 1)
+    void localWindowNeedsSelfAttention() {
+        AttentionInputs in = RandomInputs.of(3, new AttentionShape(1, 8, 16, 4, 2), 0);
+        AttentionConfig config = AttentionConfig.builder().queryClusterSize(4).localWindow(2).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.attend(config, in));
+        assertTrue(e.getMessage().contains("localWindow 2 needs self-attention"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> AttentionConfig.builder().localWindow(-1).build());
+    }
+
     /** Tiny list helper so failures print the indices. */
     private static final class List2 {
         static java.util.List<Integer> of(int... xs) {
@@ -175,7 +186,8 @@ class ExtensionsTest {
 
     /**
      * SPEC steps 5-7 with the Extensions in float64, on the engine's orders (their exactness is
-     * tested elsewhere): clusters from the orders, global keys added to every cluster, -log n_ij.
+     * tested elsewhere): clusters from the orders, global keys added to every cluster, the local
+     * window as one more key set (valid, non-global keys within w of the query), -log n_ij.
      */
     private static double[] reference(AttentionConfig config, AttentionInputs in, SmyrfTrace trace) {
         AttentionShape shape = in.shape();
@@ -224,12 +236,16 @@ class ExtensionsTest {
                 // when logits carry -log n_ij; without union, each round's softmax is mixed.
                 double[] acc = new double[dv];
                 double total = 0;
-                for (int r = 0; r < hashes; r++) {
+                int window = config.localWindow();
+                int keySets = hashes + (window > 0 ? 1 : 0);
+                for (int r = 0; r < keySets; r++) {
                     for (int j = 0; j < nk; j++) {
-                        if (!in.isKeyValid(b, j) || !(global[j] || qc[r][i] == kc[r][j])) {
+                        boolean inWindow = !global[j] && window > 0 && Math.abs(i - j) <= window;
+                        boolean inSet = r < hashes ? global[j] || qc[r][i] == kc[r][j] : inWindow;
+                        if (!in.isKeyValid(b, j) || !inSet) {
                             continue;
                         }
-                        int shared = 0;
+                        int shared = inWindow ? 1 : 0;
                         for (int h = 0; h < hashes; h++) {
                             shared += global[j] || qc[h][i] == kc[h][j] ? 1 : 0;
                         }
