@@ -14,13 +14,16 @@ import org.smyrf4j.AttentionShape;
  * <p>Why: many heads of pre-trained encoders attend to their neighbouring tokens, which a hash of
  * q.k places in the query's cluster only by chance. Self-attention only (Nq == Nk: positions of
  * queries and keys must mean the same token). Cost O(B N w (d + dv)).
+ *
+ * <p>How: a block of T consecutive queries shares the key span {@code [i0 - w, i0 + T - 1 + w]},
+ * and a logit bias of -infinity hides the keys outside each query's own window (their
+ * exponentials are exactly 0, see {@link FastExp}). T is about 2w + 1, so the block computes
+ * about twice the logits it keeps but fills the kernel's vector lanes. A query without any key
+ * in its window (all masked or global) sends nothing to the combine, as a round with lse = -inf.
  */
 final class LocalWindowAttention {
 
-    /** Queries per work item. */
-    private static final int ROWS_PER_ITEM = 256;
-
-    private record Scratch(BlockScratch block, int[] keyRows, float[] bias) {
+    private record Scratch(BlockScratch block, int[] keyRows, int[] keyIndex, float[] bias, boolean[] seen) {
     }
 
     private LocalWindowAttention() {
@@ -37,35 +40,63 @@ final class LocalWindowAttention {
             GlobalKeys globalKeys, UnionCounts union, float[] logCount, RoundCombine combine) {
         AttentionShape shape = inputs.shape();
         int nq = shape.queryLen();
-        int nk = shape.keyLen();
-        int dv = shape.valueDim();
-        int itemsPerRow = XboxHashing.ceilDiv(nq, ROWS_PER_ITEM);
-        int maxKeys = 2 * window + 1;
-        pool.run(shape.batch() * itemsPerRow,
-                () -> new Scratch(new BlockScratch(shape.dim(), dv, scale, kernel.widthFor(1)), new int[maxKeys],
-                        union == null ? null : new float[maxKeys]),
-                (item, s) -> {
-                    int b = item / itemsPerRow;
-                    int first = item % itemsPerRow * ROWS_PER_ITEM;
-                    for (int i = first, end = Math.min(nq, first + ROWS_PER_ITEM); i < end; i++) {
-                        int keyCount = 0;
-                        for (int j = Math.max(0, i - window), last = Math.min(nk - 1, i + window); j <= last; j++) {
-                            if (inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)) {
-                                if (union != null) {
-                                    s.bias()[keyCount] = -logCount[union.count(b, i, j) + 1];
-                                }
-                                s.keyRows()[keyCount++] = b * nk + j;
-                            }
-                        }
-                        if (keyCount == 0) {
-                            continue;
-                        }
-                        BlockScratch block = s.block();
-                        block.startBlock(1, kernel.widthFor(1));
-                        block.putQuery(inputs.q(), b * nq + i, 0);
-                        kernel.attend(inputs.k(), inputs.v(), s.keyRows(), keyCount, block, s.bias());
-                        combine.add(b * nq + i, block.acc, 0, block.lse[0]);
-                    }
-                });
+        int block = blockWidth(kernel, window);
+        int blocksPerRow = XboxHashing.ceilDiv(nq, block);
+        int maxKeys = block + 2 * window;
+        pool.run(shape.batch() * blocksPerRow,
+                () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, block), new int[maxKeys],
+                        new int[maxKeys], new float[block * maxKeys], new boolean[block]),
+                (item, s) -> block(kernel, inputs, window, globalKeys, union, logCount, combine,
+                        item / blocksPerRow, item % blocksPerRow * block, Math.min(block, nq - item % blocksPerRow * block),
+                        s));
+    }
+
+    /** Queries per block: 2w + 1 rounded up to the kernel's lanes, at most its block capacity. */
+    static int blockWidth(BlockAttention kernel, int window) {
+        return Math.min(kernel.blockCapacity(), kernel.widthFor(2 * window + 1));
+    }
+
+    /** Queries [first, first + count) of batch row b. */
+    private static void block(BlockAttention kernel, AttentionInputs inputs, int window, GlobalKeys globalKeys,
+            UnionCounts union, float[] logCount, RoundCombine combine, int b, int first, int count, Scratch s) {
+        int nq = inputs.shape().queryLen();
+        int nk = inputs.shape().keyLen();
+        int keyCount = 0;
+        for (int j = Math.max(0, first - window), last = Math.min(nk - 1, first + count - 1 + window); j <= last; j++) {
+            if (inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)) {
+                s.keyIndex()[keyCount] = j;
+                s.keyRows()[keyCount++] = b * nk + j;
+            }
+        }
+        if (keyCount == 0) {
+            return;
+        }
+        float[] bias = s.bias();
+        // seen[t]: query first + t has a key in its window.
+        boolean[] seen = s.seen();
+        for (int t = 0; t < count; t++) {
+            int i = first + t;
+            seen[t] = false;
+            for (int p = 0; p < keyCount; p++) {
+                int j = s.keyIndex()[p];
+                float value = Float.NEGATIVE_INFINITY;
+                if (Math.abs(i - j) <= window) {
+                    value = union == null ? 0f : -logCount[union.count(b, i, j) + 1];
+                    seen[t] = true;
+                }
+                bias[t * keyCount + p] = value;
+            }
+        }
+        BlockScratch scratch = s.block();
+        scratch.startBlock(count, kernel.widthFor(count));
+        for (int t = 0; t < count; t++) {
+            scratch.putQuery(inputs.q(), b * nq + first + t, t);
+        }
+        kernel.attend(inputs.k(), inputs.v(), s.keyRows(), keyCount, scratch, bias);
+        for (int t = 0; t < count; t++) {
+            if (seen[t]) {
+                combine.add(b * nq + first + t, scratch.acc, t * inputs.shape().valueDim(), scratch.lse[t]);
+            }
+        }
     }
 }

@@ -84,6 +84,56 @@ class BlockAttentionTest {
         }
     }
 
+    /**
+     * A bias of -infinity hides a key from one query (LocalWindowAttention's window mask): each
+     * kernel gives, for every query, what it gives for that query alone over its visible keys,
+     * within rounding (other tile borders); a query that sees no key gets lse = -infinity; the
+     * vector kernel gives the scalar kernel's bits.
+     */
+    @Test
+    void minusInfinityBiasHidesKeys() {
+        SplittableRandom random = new SplittableRandom(23);
+        BlockAttention scalar = new ScalarBlockAttention();
+        BlockAttention best = BlockAttentions.best();
+        for (int trial = 0; trial < 30; trial++) {
+            Case c = Case.random(random);
+            // Query i sees a random band of keys, empty for some (whole tiles of -infinity).
+            float[] bias = new float[c.count * c.keyCount];
+            java.util.Arrays.fill(bias, Float.NEGATIVE_INFINITY);
+            int[][] visible = new int[c.count][];
+            for (int i = 0; i < c.count; i++) {
+                int from = c.keyCount == 0 ? 0 : random.nextInt(c.keyCount);
+                int width = random.nextInt(4) == 0 ? 0 : random.nextInt(c.keyCount - from + 1);
+                visible[i] = new int[width];
+                for (int j = from; j < from + width; j++) {
+                    bias[i * c.keyCount + j] = 0f;
+                    visible[i][j - from] = c.keyRows[j];
+                }
+            }
+            BlockScratch a = c.run(best, bias);
+            BlockScratch b = c.run(scalar, bias);
+            for (int i = 0; i < c.count; i++) {
+                String what = "trial " + trial + " " + c + " query " + i + " (" + visible[i].length + " keys visible)";
+                assertEquals(Float.floatToRawIntBits(b.lse[i]), Float.floatToRawIntBits(a.lse[i]),
+                        what + ": lse scalar " + b.lse[i] + ", " + best.name() + " " + a.lse[i]);
+                BlockScratch alone = c.alone(scalar, i, visible[i]);
+                if (visible[i].length == 0) {
+                    assertEquals(Float.NEGATIVE_INFINITY, b.lse[i], what + ": lse without visible keys");
+                    continue;
+                }
+                assertEquals(alone.lse[0], b.lse[i], LSE_TOLERANCE * Math.max(1, Math.abs(alone.lse[0])), what);
+                for (int col = 0; col < c.dv; col++) {
+                    float got = b.acc[i * c.dv + col];
+                    assertEquals(Float.floatToRawIntBits(got), Float.floatToRawIntBits(a.acc[i * c.dv + col]),
+                            what + ", column " + col + ": scalar vs " + best.name());
+                    if (!(Math.abs(got - alone.acc[col]) <= OUTPUT_TOLERANCE)) {
+                        fail(what + ", column " + col + ": " + got + ", alone over its keys " + alone.acc[col]);
+                    }
+                }
+            }
+        }
+    }
+
     /** One random block: queries, keys across several tiles (or none), odd sizes. */
     private static final class Case {
         final int d;
@@ -118,12 +168,26 @@ class BlockAttentionTest {
         }
 
         BlockScratch run(BlockAttention kernel) {
+            return run(kernel, null);
+        }
+
+        /** The block with a logit bias (count, keyCount), or none. */
+        BlockScratch run(BlockAttention kernel, float[] bias) {
             BlockScratch s = new BlockScratch(d, dv, scale, kernel.blockCapacity());
             s.startBlock(count, kernel.widthFor(count));
             for (int t = 0; t < count; t++) {
                 s.putQuery(q, t, t);
             }
-            kernel.attend(k, v, keyRows, keyCount, s);
+            kernel.attend(k, v, keyRows, keyCount, s, bias);
+            return s;
+        }
+
+        /** Query i alone over the given key rows. */
+        BlockScratch alone(BlockAttention kernel, int i, int[] rows) {
+            BlockScratch s = new BlockScratch(d, dv, scale, kernel.blockCapacity());
+            s.startBlock(1, kernel.widthFor(1));
+            s.putQuery(q, i, 0);
+            kernel.attend(k, v, rows, rows.length, s);
             return s;
         }
 

@@ -168,6 +168,26 @@ class ExtensionsTest {
         assertThrows(IllegalArgumentException.class, () -> engine.attend(back, in));
     }
 
+    /** A window wider than a key tile of the block kernel (256 keys): spans of several tiles. */
+    @Property(tries = 4, seed = "27")
+    void wideWindowMatchesFloat64Reference(@ForAll boolean union, @ForAll boolean global, @ForAll long seed) {
+        AttentionInputs in = RandomInputs.of(seed, new AttentionShape(1, 700, 700, 8, 5), 0.3);
+        AttentionConfig.Builder b = AttentionConfig.builder().hashes(2).clusterSize(50).seed(seed)
+                .unionRounds(union).localWindow(150);
+        if (global) {
+            b.globalKeys(0, -1);
+        }
+        AttentionConfig config = b.build();
+        double[] expected = reference(config, in, engine.trace(config, in));
+        float[] actual = engine.attend(config, in);
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= REFERENCE_TOLERANCE)) {
+                throw new AssertionError("first difference at " + i + ": reference " + expected[i] + ", engine "
+                        + actual[i] + " (" + config + ")");
+            }
+        }
+    }
+
     @Property(tries = 1)
     void localWindowNeedsSelfAttention() {
         AttentionInputs in = RandomInputs.of(3, new AttentionShape(1, 8, 16, 4, 2), 0);
