@@ -8,7 +8,8 @@ package org.smyrf4j;
  *   <li>{@code queryOrder} (H, B, Nq') and {@code keyOrder} (H, B, Nk'): SPEC step 4, original
  *       indices in sorted order, placeholders (index >= Nq or >= Nk) last;</li>
  *   <li>{@code roundOutputs} (H, B, Nq, dv) and {@code roundLse} (H, B, Nq): SPEC step 6 at the
- *       queries' original positions;</li>
+ *       queries' original positions; with a local window ({@link AttentionConfig#localWindow()}),
+ *       (H+1, ...): the window round after the hash rounds;</li>
  *   <li>{@code output} (B, Nq, dv): SPEC step 7.</li>
  * </ul>
  */

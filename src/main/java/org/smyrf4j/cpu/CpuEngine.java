@@ -138,14 +138,16 @@ public final class CpuEngine implements AttentionBackend {
         UnionCounts union = config.unionRounds()
                 ? new UnionCounts(hashes, batch, nq, nk, plan, orders[0], orders[1]) : null;
         RoundCombine combine = new RoundCombine(batch * nq, dv);
-        float[] roundOutputs = keepRounds ? new float[hashes * batch * nq * dv] : null;
-        float[] roundLse = keepRounds ? new float[hashes * batch * nq] : null;
         int window = config.localWindow();
+        // The trace holds the window round, when there is one, after the hash rounds.
+        int rounds = hashes + (window > 0 ? 1 : 0);
+        float[] roundOutputs = keepRounds ? new float[rounds * batch * nq * dv] : null;
+        float[] roundLse = keepRounds ? new float[rounds * batch * nq] : null;
         ClusterAttention.compute(pool, kernel, inputs, plan, hashes, scale, orders[0], orders[1], combine,
                 roundOutputs, roundLse, globalKeys, union, window);
         if (window > 0) {
             LocalWindowAttention.compute(pool, kernel, inputs, window, scale, globalKeys, union,
-                    ClusterAttention.logCounts(hashes + 1), combine);
+                    ClusterAttention.logCounts(hashes + 1), combine, roundOutputs, roundLse, hashes);
         }
         float[] output = combine.finish(pool);
         return new SmyrfTrace(plan, hashValues[0], hashValues[1], orders[0], orders[1], roundOutputs, roundLse,

@@ -26,6 +26,10 @@ final class LocalWindowAttention {
     private record Scratch(BlockScratch block, int[] keyRows, int[] keyIndex, float[] bias, boolean[] seen) {
     }
 
+    /** Where a trace keeps the window round: slot {@code round} of (rounds, B, Nq, dv) and (rounds, B, Nq). */
+    private record Trace(float[] outputs, float[] lse, int round) {
+    }
+
     private LocalWindowAttention() {
     }
 
@@ -35,9 +39,13 @@ final class LocalWindowAttention {
      *
      * @param union n_ij of the hash rounds for the union softmax, or null for plain SMYRF
      * @param logCount log(n) for n = 0..H+1
+     * @param roundOutputs (H+1, B, Nq, dv) of a trace, whose slot {@code round} this fills, or null
+     * @param roundLse (H+1, B, Nq) of a trace (-inf where a query has no key in its window), or null
      */
     static void compute(WorkerPool pool, BlockAttention kernel, AttentionInputs inputs, int window, float scale,
-            GlobalKeys globalKeys, UnionCounts union, float[] logCount, RoundCombine combine) {
+            GlobalKeys globalKeys, UnionCounts union, float[] logCount, RoundCombine combine, float[] roundOutputs,
+            float[] roundLse, int round) {
+        Trace trace = roundOutputs == null ? null : new Trace(roundOutputs, roundLse, round);
         AttentionShape shape = inputs.shape();
         int nq = shape.queryLen();
         int block = blockWidth(kernel, window);
@@ -46,7 +54,7 @@ final class LocalWindowAttention {
         pool.run(shape.batch() * blocksPerRow,
                 () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, block), new int[maxKeys],
                         new int[maxKeys], new float[block * maxKeys], new boolean[block]),
-                (item, s) -> block(kernel, inputs, window, globalKeys, union, logCount, combine,
+                (item, s) -> block(kernel, inputs, window, globalKeys, union, logCount, combine, trace,
                         item / blocksPerRow, item % blocksPerRow * block, Math.min(block, nq - item % blocksPerRow * block),
                         s));
     }
@@ -58,9 +66,16 @@ final class LocalWindowAttention {
 
     /** Queries [first, first + count) of batch row b. */
     private static void block(BlockAttention kernel, AttentionInputs inputs, int window, GlobalKeys globalKeys,
-            UnionCounts union, float[] logCount, RoundCombine combine, int b, int first, int count, Scratch s) {
+            UnionCounts union, float[] logCount, RoundCombine combine, Trace trace, int b, int first, int count,
+            Scratch s) {
         int nq = inputs.shape().queryLen();
         int nk = inputs.shape().keyLen();
+        int dv = inputs.shape().valueDim();
+        if (trace != null) {
+            // o = 0, lse = -inf until a query's window result replaces them (SPEC step 6's rule).
+            int row = (trace.round() * inputs.shape().batch() + b) * nq + first;
+            java.util.Arrays.fill(trace.lse(), row, row + count, Float.NEGATIVE_INFINITY);
+        }
         int keyCount = 0;
         for (int j = Math.max(0, first - window), last = Math.min(nk - 1, first + count - 1 + window); j <= last; j++) {
             if (inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)) {
@@ -95,7 +110,12 @@ final class LocalWindowAttention {
         kernel.attend(inputs.k(), inputs.v(), s.keyRows(), keyCount, scratch, bias);
         for (int t = 0; t < count; t++) {
             if (seen[t]) {
-                combine.add(b * nq + first + t, scratch.acc, t * inputs.shape().valueDim(), scratch.lse[t]);
+                combine.add(b * nq + first + t, scratch.acc, t * dv, scratch.lse[t]);
+                if (trace != null) {
+                    int row = (trace.round() * inputs.shape().batch() + b) * nq + first + t;
+                    System.arraycopy(scratch.acc, t * dv, trace.outputs(), row * dv, dv);
+                    trace.lse()[row] = scratch.lse[t];
+                }
             }
         }
     }

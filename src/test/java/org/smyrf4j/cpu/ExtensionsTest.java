@@ -66,6 +66,7 @@ class ExtensionsTest {
         double[] expected = reference(config, in, trace);
         float[] actual = engine.attend(config, in);
         BitExact.assertSame(trace.output(), actual, "attend vs trace");
+        assertRoundsCombineToOutput(trace, hashes + (window > 0 ? 1 : 0), 7);
         for (int i = 0; i < expected.length; i++) {
             if (!(Math.abs(expected[i] - actual[i]) <= REFERENCE_TOLERANCE)) {
                 throw new AssertionError("first difference at " + i + ": reference " + expected[i] + ", engine "
@@ -195,6 +196,37 @@ class ExtensionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.attend(config, in));
         assertTrue(e.getMessage().contains("localWindow 2 needs self-attention"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> AttentionConfig.builder().localWindow(-1).build());
+    }
+
+    /**
+     * The trace holds every round, the window round last, and SPEC step 7 over them gives the
+     * output (float64 here, so within the float32 rounding of the engine's online combine).
+     */
+    private static void assertRoundsCombineToOutput(SmyrfTrace trace, int rounds, int dv) {
+        int rows = trace.output().length / dv;
+        assertEquals(rounds * rows, trace.roundLse().length, "roundLse length");
+        assertEquals(rounds * rows * dv, trace.roundOutputs().length, "roundOutputs length");
+        for (int row = 0; row < rows; row++) {
+            double top = Double.NEGATIVE_INFINITY;
+            for (int r = 0; r < rounds; r++) {
+                top = Math.max(top, trace.roundLse()[r * rows + row]);
+            }
+            for (int c = 0; c < dv; c++) {
+                double mass = 0;
+                double sum = 0;
+                for (int r = 0; r < rounds && top != Double.NEGATIVE_INFINITY; r++) {
+                    double w = Math.exp(trace.roundLse()[r * rows + row] - top);
+                    mass += w;
+                    sum += w * trace.roundOutputs()[(r * rows + row) * dv + c];
+                }
+                double expected = mass > 0 ? sum / mass : 0;
+                float got = trace.output()[row * dv + c];
+                if (!(Math.abs(expected - got) <= REFERENCE_TOLERANCE)) {
+                    throw new AssertionError("row " + row + ", column " + c + ": rounds combine to " + expected
+                            + ", output " + got);
+                }
+            }
+        }
     }
 
     /** Tiny list helper so failures print the indices. */
