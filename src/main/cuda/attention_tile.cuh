@@ -21,7 +21,8 @@
 // The logits pass through a policy object (the `logits` argument of smyrf_attend_keys):
 // SmyrfPlainLogits leaves scale * (q . k) as it is (plain SMYRF and dense attention; it adds no
 // instruction), SmyrfUnionLogits (attention.cu) subtracts log n_ij for the union softmax of SPEC
-// Extensions.
+// Extensions, SmyrfWindowLogits (attention.cu) gives -inf to the keys outside a query's local
+// window. A policy may return -inf for some threads only: see the tile loop below.
 #ifndef SMYRF_ATTENTION_TILE_CUH
 #define SMYRF_ATTENTION_TILE_CUH
 
@@ -164,7 +165,10 @@ static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s,
             tileMax = fmaxf(tileMax, logit[j]);
         }
         // Every key of the tile masked: nothing to fold (and m - m would be NaN while m = -inf).
-        // The same for every thread of the block, as masks are per key.
+        // Masks are per key, so this is the same for every thread, except under a policy whose
+        // adjust() gives -inf per query (the local window); that is safe too, since a thread
+        // that skips a tile meets its other threads again at the next tile's first barrier, and
+        // every thread walks the same tiles.
         if (tileMax == -INFINITY) {
             continue;
         }

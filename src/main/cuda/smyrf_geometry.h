@@ -36,11 +36,12 @@
 #define SMYRF_TILE_SHARED_BYTES(threads, dim) \
     (4 * ((threads) * ((dim) | 1) + SMYRF_ATTN_KEY_TILE * (dim) + SMYRF_ATTN_KEY_TILE * SMYRF_ATTN_DV_CHUNK))
 
-// Dynamic shared memory the union softmax (SPEC Extensions) adds to a cluster-attention block
-// of `threads` threads over `hashes` rounds, on top of SMYRF_TILE_SHARED_BYTES: the key tile's
-// cluster ids per round, the pass's queries' cluster ids (odd row stride) and a table of
-// log n, n = 0..hashes (attention.cu, SmyrfUnionLogits).
+// Dynamic shared memory the union softmax (SPEC Extensions) adds to a cluster-attention or
+// local-window block of `threads` threads over `hashes` rounds, on top of
+// SMYRF_TILE_SHARED_BYTES: the key tile's cluster ids per round, the pass's queries' cluster ids
+// (odd row stride) and a table of log n, n = 0..hashes+1 (the window counts as one more key
+// set; attention.cu, SmyrfUnionLogits).
 #define SMYRF_UNION_SHARED_BYTES(threads, hashes) \
-    (4 * ((hashes) * SMYRF_ATTN_KEY_TILE + (threads) * ((hashes) | 1) + (hashes) + 1))
+    (4 * ((hashes) * SMYRF_ATTN_KEY_TILE + (threads) * ((hashes) | 1) + (hashes) + 2))
 
 #endif

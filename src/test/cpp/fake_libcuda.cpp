@@ -147,6 +147,7 @@ const std::map<std::string, Kernel>& kernels() {
                 Adapter<smyrf_cluster_attention_global>::make(SMYRF_ATTN_THREADS, 640, {3})},
         {"smyrf_cluster_attention_union",
                 Adapter<smyrf_cluster_attention_union>::make(SMYRF_ATTN_THREADS, 640, {3, 6})},
+        {"smyrf_window_attention", Adapter<smyrf_window_attention>::make(SMYRF_ATTN_THREADS, 640, {3, 4, 5})},
         {"smyrf_combine", Adapter<smyrf_combine>::make(SMYRF_COMBINE_THREADS, 8192, {})},
         {"smyrf_dense_attention", Adapter<smyrf_dense_attention>::make(SMYRF_DENSE_THREADS, 640, {3})},
         // The layer's kernels (gemm.cu: 2 * TILE_K * (TILE_M + 4) floats of static shared memory; heads.cu).

@@ -72,14 +72,21 @@ int bench() {
             std::printf("\n");
         }
         std::printf("  %-10s %9.3f ms\n", "smyrf sum", smyrfTotal);
-        // SPEC Extensions: the attention stage (with the cluster ids for the union) against the
-        // plain one above; global keys [CLS]-like 0 and -1.
-        const std::pair<const char*, std::pair<bool, bool>> variants[] = {
-            {"+global", {true, false}}, {"+union", {false, true}}, {"+both", {true, true}}};
-        for (const auto& variant : variants) {
+        // SPEC Extensions and the local window: the attention stage (with the cluster ids for the
+        // union, the window's round after the hash rounds) against the plain one above; global
+        // keys [CLS]-like 0 and -1, a window of 16 positions each side.
+        struct Variant {
+            const char* name;
+            bool global, unionRounds;
+            int window;
+        };
+        const Variant variants[] = {{"+global", true, false, 0}, {"+union", false, true, 0},
+            {"+both", true, true, 0}, {"+window", false, false, 16}, {"+all", true, true, 16}};
+        for (const Variant& variant : variants) {
             smyrf::Case e = c;
-            if (variant.second.first) smyrf::resolve_global_keys(e, {0, -1});
-            e.unionRounds = variant.second.second;
+            if (variant.global) smyrf::resolve_global_keys(e, {0, -1});
+            e.unionRounds = variant.unionRounds;
+            e.window = variant.window;
             smyrf::Pipeline pe(e);
             pe.norms();
             pe.hash();
@@ -90,7 +97,7 @@ int bench() {
             std::vector<float> t;
             for (int rep = 0; rep < 10; rep++) t.push_back(time_ms([&] { pe.attention(); }));
             std::sort(t.begin(), t.end());
-            std::printf("  attention %-8s %9.3f ms (min %.3f, max %.3f)\n", variant.first, t[t.size() / 2], t.front(),
+            std::printf("  attention %-8s %9.3f ms (min %.3f, max %.3f)\n", variant.name, t[t.size() / 2], t.front(),
                     t.back());
         }
     }

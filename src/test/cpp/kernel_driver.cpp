@@ -17,10 +17,11 @@
 // hasMask (0/1); raw little-endian q.f32 (B,Nq,d), k.f32 (B,Nk,d), v.f32 (B,Nk,dv),
 // alpha.f32 (d+2,H) and, when hasMask=1, mask.u8 (B,Nk). SPEC Extensions, optional: G (global
 // keys per row, default 0) with global_keys.i32 (B,G) when G > 0 (resolved: ascending, -1
-// padded, as the Java launcher uploads them), and union (0/1, the union softmax).
+// padded, as the Java launcher uploads them), and union (0/1, the union softmax); window (the
+// local window w, default 0: off; docs/kernels.md "Local window").
 // Output directory: query_hashes.f32 (H,B,Nq), key_hashes.f32 (H,B,Nk), query_order.i32
-// (H,B,Nq'), key_order.i32 (H,B,Nk'), round_out.f32 (H,B,Nq,dv), round_lse.f32 (H,B,Nq),
-// out.f32 (B,Nq,dv), dense.f32 (B,Nq,dv).
+// (H,B,Nq'), key_order.i32 (H,B,Nk'), round_out.f32 (R,B,Nq,dv), round_lse.f32 (R,B,Nq) with
+// R = H, or H + 1 with the window (its round last), out.f32 (B,Nq,dv), dense.f32 (B,Nq,dv).
 // GEMM case directory: params.txt with rows in out hasBias (0/1); x.f32 (rows,in), w.f32
 // (out,in) and, when hasBias=1, bias.f32 (out). Output directory: y.f32 (rows,out).
 #include <chrono>
@@ -103,6 +104,7 @@ smyrf::Case read_case(const std::string& dir) {
     if (c.hasMask) c.mask = read_raw<uint8_t>(dir + "/mask.u8", size_t(c.B) * c.Nk);
     c.G = p.count("G") ? std::stoi(p["G"]) : 0;
     c.unionRounds = p.count("union") && std::stoi(p["union"]) != 0;
+    c.window = p.count("window") ? std::stoi(p["window"]) : 0;
     if (c.G > 0) c.globalKeys = read_raw<int>(dir + "/global_keys.i32", size_t(c.B) * c.G);
     return c;
 }
@@ -150,6 +152,7 @@ struct Shape {
     bool dense;
     std::vector<int> globalPositions = {};  // SPEC Extensions: global key positions
     bool unionRounds = false;               // and the union softmax
+    int window = 0;                         // the local window (0: off)
 };
 
 smyrf::Case random_case(const Shape& s, uint64_t seed) {
@@ -190,6 +193,7 @@ smyrf::Case random_case(const Shape& s, uint64_t seed) {
     }
     if (!s.globalPositions.empty()) smyrf::resolve_global_keys(c, s.globalPositions);
     c.unionRounds = s.unionRounds;
+    c.window = s.window;
     return c;
 }
 
@@ -258,6 +262,9 @@ int self_check(bool more, bool large, const char* only) {
         {"nine rounds", 1, 16, 16, 3, 40, 9, 4, 4, 1, true},  // combine's second round group
         // SPEC Extensions: global keys (a masked one and a repeat among them) and union softmax.
         {"global keys + union", 2, 90, 90, 7, 40, 3, 16, 16, 2, false, {0, -1, 5, -1}, true},
+        // The local window with both extensions: blocks of 128 queries whose spans cross several
+        // key tiles, the last block partial, dv not a multiple of 32.
+        {"window 40, global, union", 2, 150, 150, 6, 37, 2, 20, 20, 2, false, {0, -1}, true, 40},
     };
     if (more) {
         shapes.push_back({"self, padded rows", 2, 100, 100, 8, 8, 2, 16, 16, 1, true});
@@ -269,6 +276,11 @@ int self_check(bool more, bool large, const char* only) {
                 {0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60, 63, 66, 69, 72, 75, 78,
                         81, 84, 87, 90, 93, 96, 99, -2, -5, -8, -11, -14, -17}, true});
         shapes.push_back({"union, row fully masked", 2, 64, 64, 9, 40, 5, 16, 16, 3, false, {}, true});
+        shapes.push_back({"window 1", 1, 200, 200, 8, 8, 2, 25, 25, 1, false, {}, false, 1});
+        shapes.push_back({"window 40, holes", 2, 300, 300, 5, 37, 2, 30, 30, 2, false, {}, false, 40});
+        shapes.push_back({"window 3, global keys", 2, 77, 77, 4, 16, 3, 11, 11, 1, false, {1, -1, 40}, false, 3});
+        shapes.push_back({"window 2, union, masked", 2, 64, 64, 9, 40, 3, 16, 16, 3, false, {}, true, 2});
+        shapes.push_back({"window over the row", 1, 30, 30, 4, 4, 2, 10, 10, 0, false, {}, true, 1000});
     }
     if (large) {
         shapes.push_back({"large, d 64", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, true});
@@ -276,6 +288,7 @@ int self_check(bool more, bool large, const char* only) {
         shapes.push_back({"large, d 128", 2, 2048, 1500, 128, 128, 2, 128, 94, 2, true});
         shapes.push_back({"large, 12 rounds", 2, 1000, 1000, 32, 48, 12, 50, 50, 2, true});
         shapes.push_back({"large, extensions", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, false, {0, -1}, true});
+        shapes.push_back({"large, window", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, false, {0, -1}, true, 64});
     }
     if (only != nullptr) {
         std::vector<Shape> chosen;

@@ -29,7 +29,10 @@ __global__ void smyrf_cluster_attention_global(const float* q, const float* k, c
         int Nk, int d, int dv, int Cq, int Ck, int L, int G, float scale, float* roundOut, float* roundLse);
 __global__ void smyrf_cluster_attention_union(const float* q, const float* k, const float* v,
         const smyrf_u8* keyValid, const int* qOrder, const int* kOrder, const int* globalKeys, const int* qCluster,
-        const int* kCluster, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, int G, float scale,
+        const int* kCluster, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, int G, int window,
+        float scale, float* roundOut, float* roundLse);
+__global__ void smyrf_window_attention(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,
+        const int* qCluster, const int* kCluster, int B, int H, int Nq, int Nk, int d, int dv, int window, float scale,
         float* roundOut, float* roundLse);
 __global__ void smyrf_combine(const float* roundOut, const float* roundLse, int H, int rows, int dv, float* out);
 __global__ void smyrf_dense_attention(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,

@@ -27,12 +27,17 @@ struct Case {
     std::vector<uint8_t> mask;   // (B, Nk) when hasMask
     // SPEC Extensions (docs/kernels.md): global keys resolved per batch row, (B, G) ascending
     // and -1 padded (G = 0: none; resolve_global_keys makes them from positions), and the
-    // union softmax across rounds.
+    // union softmax across rounds. The local window w (0: off; docs/kernels.md "Local window"):
+    // one more round after the hash rounds, self-attention only.
     int G = 0;
     std::vector<int> globalKeys;
     bool unionRounds = false;
+    int window = 0;
 
     int paddedQueryLen() const { return L * Cq; }
+
+    /** Rounds the combine mixes: the H hash rounds, and the window's when it is on. */
+    int rounds() const { return H + (window > 0 ? 1 : 0); }
 
     bool keyValid(int b, int j) const { return !hasMask || mask[size_t(b) * Nk + j] != 0; }
 
@@ -70,6 +75,9 @@ struct Case {
         require(G >= 0 && globalKeys.size() == size_t(B) * G, "globalKeys holds " + std::to_string(globalKeys.size())
                 + " values, G=" + std::to_string(G));
         for (int e : globalKeys) require(e >= -1 && e < Nk, "globalKeys entry " + std::to_string(e));
+        require(window >= 0, "window must be >= 0, got " + std::to_string(window));
+        require(window == 0 || Nq == Nk, "window needs self-attention (Nq == Nk), got Nq=" + std::to_string(Nq)
+                + ", Nk=" + std::to_string(Nk));
     }
 };
 
@@ -107,7 +115,7 @@ inline void resolve_global_keys(Case& c, const std::vector<int>& positions) {
 struct Stages {
     std::vector<float> queryHashes, keyHashes;  // (H, B, Nq), (H, B, Nk)
     std::vector<int> queryOrder, keyOrder;      // (H, B, Nq'), (H, B, Nk')
-    std::vector<float> roundOut, roundLse;      // (H, B, Nq, dv), (H, B, Nq)
+    std::vector<float> roundOut, roundLse;      // (R, B, Nq, dv), (R, B, Nq), R = Case::rounds()
     std::vector<float> out;                     // (B, Nq, dv)
     std::vector<float> dense;                   // (B, Nq, dv)
 };
@@ -216,7 +224,7 @@ public:
           mask_(c.hasMask ? c.mask : std::vector<uint8_t>(1)), mq2_(c.B), mk2_(c.B),
           qHash_(size_t(segments_) * c.Nq), kHash_(size_t(segments_) * c.Nk), qKeys_(size_t(segments_) * Sq_),
           kKeys_(size_t(segments_) * Sk_), qOrder_(size_t(segments_) * Nqp_), kOrder_(size_t(segments_) * Nkp_),
-          roundOut_(size_t(segments_) * c.Nq * c.dv), roundLse_(size_t(segments_) * c.Nq),
+          roundOut_(size_t(c.rounds()) * c.B * c.Nq * c.dv), roundLse_(size_t(c.rounds()) * c.B * c.Nq),
           out_(size_t(c.B) * c.Nq * c.dv), dense_(size_t(c.B) * c.Nq * c.dv),
           sortMask_(c.G > 0 ? c.keySortValid() : std::vector<uint8_t>(1)),
           globals_(c.G > 0 ? c.globalKeys : std::vector<int>(1)),
@@ -224,6 +232,7 @@ public:
         set_shared_limit(smyrf_cluster_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
         set_shared_limit(smyrf_cluster_attention_global, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
         set_shared_limit(smyrf_cluster_attention_union, unionSharedBytes());
+        set_shared_limit(smyrf_window_attention, unionSharedBytes());
         set_shared_limit(smyrf_dense_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d));
     }
 
@@ -260,8 +269,23 @@ public:
                 kKeys_.get(), Sk_, Nkp_, segments_, kOrder_.get());
     }
 
-    /** 5a. Attention inside every cluster of every round (with the extensions' kernel when asked). */
+    /**
+     * 5a. Attention inside every cluster of every round (with the extensions' kernel when asked),
+     * then the local window's round into slot H.
+     */
     void attention() {
+        hashRounds();
+        if (c_.window > 0) {
+            SMYRF_LAUNCH(smyrf_window_attention, dim3(blocks_for(c_.Nq, SMYRF_ATTN_THREADS), c_.B),
+                    dim3(SMYRF_ATTN_THREADS), c_.unionRounds ? unionSharedBytes() : tileSharedBytes(), q_.get(),
+                    k_.get(), v_.get(), keySortValid(), c_.unionRounds ? qCluster_.get() : nullptr,
+                    c_.unionRounds ? kCluster_.get() : nullptr, c_.B, c_.H, c_.Nq, c_.Nk, c_.d, c_.dv, c_.window,
+                    c_.scale, roundOut_.get(), roundLse_.get());
+        }
+    }
+
+    /** The H hash rounds: cluster ids first for the union softmax. */
+    void hashRounds() {
         if (c_.unionRounds) {
             SMYRF_LAUNCH(smyrf_cluster_ids, dim3(blocks_for((long long)segments_ * Nqp_, 256)), dim3(256), 0,
                     qOrder_.get(), segments_, c_.Nq, Nqp_, c_.Cq, qCluster_.get());
@@ -270,7 +294,7 @@ public:
             SMYRF_LAUNCH(smyrf_cluster_attention_union, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_ATTN_THREADS),
                     unionSharedBytes(), q_.get(), k_.get(), v_.get(), keySortValid(), qOrder_.get(), kOrder_.get(),
                     c_.G > 0 ? globals_.get() : nullptr, qCluster_.get(), kCluster_.get(), c_.B, c_.H, c_.Nq, c_.Nk,
-                    c_.d, c_.dv, c_.Cq, c_.Ck, c_.L, c_.G, c_.scale, roundOut_.get(), roundLse_.get());
+                    c_.d, c_.dv, c_.Cq, c_.Ck, c_.L, c_.G, c_.window, c_.scale, roundOut_.get(), roundLse_.get());
             return;
         }
         if (c_.G > 0) {
@@ -289,7 +313,7 @@ public:
     /** 5b. The rounds combined. */
     void combine() {
         SMYRF_LAUNCH(smyrf_combine, dim3(blocks_for((long long)c_.B * c_.Nq, SMYRF_COMBINE_THREADS)),
-                dim3(SMYRF_COMBINE_THREADS), 0, roundOut_.get(), roundLse_.get(), c_.H, c_.B * c_.Nq, c_.dv,
+                dim3(SMYRF_COMBINE_THREADS), 0, roundOut_.get(), roundLse_.get(), c_.rounds(), c_.B * c_.Nq, c_.dv,
                 out_.get());
     }
 
@@ -320,9 +344,8 @@ public:
 private:
     const uint8_t* keyValid() { return c_.hasMask ? mask_.get() : nullptr; }
     const uint8_t* keySortValid() { return c_.G > 0 ? sortMask_.get() : keyValid(); }
-    size_t unionSharedBytes() const {
-        return SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d) + SMYRF_UNION_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.H);
-    }
+    size_t tileSharedBytes() const { return SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d); }
+    size_t unionSharedBytes() const { return tileSharedBytes() + SMYRF_UNION_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.H); }
 
     const Case& c_;
     const int Nqp_, Nkp_, Sq_, Sk_, segments_;

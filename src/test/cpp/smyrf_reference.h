@@ -1,12 +1,14 @@
 // smyrf_reference.h: a serial reference of SPEC.md written apart from the kernels, for the
 // driver's --self-check: hashes with the exact float formula of docs/kernels.md (so they must
 // agree bit for bit), orders by std::sort on (invalid, hash, index), attention, combine and
-// dense attention in float64.
+// dense attention in float64; SPEC Extensions and the local window (docs/kernels.md) by their
+// definitions: the window's round in slot H, the union softmax's n_ij counting it.
 #ifndef SMYRF_REFERENCE_H
 #define SMYRF_REFERENCE_H
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -82,6 +84,11 @@ inline double attend(const Case& c, int b, int qi, const std::vector<int>& keyRo
     return top + std::log(mass);
 }
 
+/** Whether key j is in query i's local window (docs/kernels.md "Local window"); never when it is off. */
+inline bool in_window(const Case& c, int i, int j) {
+    return c.window > 0 && std::abs(i - j) <= c.window;
+}
+
 /** Every stage; dense attention (the costly part at long lengths) only when `withDense`. */
 inline Stages compute(const Case& c, bool withDense) {
     const int Nqp = c.paddedQueryLen(), Nkp = c.paddedKeyLen();
@@ -89,8 +96,9 @@ inline Stages compute(const Case& c, bool withDense) {
     Stages s;
     s.queryHashes.resize(size_t(c.H) * c.B * c.Nq);
     s.keyHashes.resize(size_t(c.H) * c.B * c.Nk);
-    s.roundOut.assign(size_t(c.H) * c.B * c.Nq * c.dv, 0.0f);
-    s.roundLse.assign(size_t(c.H) * c.B * c.Nq, 0.0f);
+    const int R = c.rounds();
+    s.roundOut.assign(size_t(R) * c.B * c.Nq * c.dv, 0.0f);
+    s.roundLse.assign(size_t(R) * c.B * c.Nq, 0.0f);
     s.out.assign(size_t(c.B) * c.Nq * c.dv, 0.0f);
     s.dense.assign(size_t(c.B) * c.Nq * c.dv, 0.0f);
     std::vector<double> lse(s.roundLse.size()), rout(s.roundOut.size());
@@ -148,6 +156,8 @@ inline Stages compute(const Case& c, bool withDense) {
                             for (int rr = 0; rr < c.H; rr++) {
                                 n += rows[e] >= 0 && (e >= size_t(c.Ck) || qCluster[rr][i] == kCluster[rr][rows[e]]);
                             }
+                            // The window is one more key set, of non-global keys only.
+                            n += rows[e] >= 0 && e < size_t(c.Ck) && in_window(c, i, rows[e]);
                             counts.push_back(n);
                         }
                     }
@@ -155,6 +165,19 @@ inline Stages compute(const Case& c, bool withDense) {
                             c.unionRounds ? &counts : nullptr);
                 }
             }
+        }
+        // The local window's round, slot H: the valid, non-global keys within w of the query.
+        for (int i = 0; c.window > 0 && i < c.Nq; i++) {
+            std::vector<int> rows, counts;
+            for (int j = std::max(0, i - c.window); j <= std::min(c.Nk - 1, i + c.window); j++) {
+                if (!ksort[j]) continue;
+                rows.push_back(j);
+                int n = 1;
+                for (int rr = 0; rr < c.H; rr++) n += qCluster[rr][i] == kCluster[rr][j];
+                counts.push_back(n);
+            }
+            const size_t at = (size_t(c.H) * c.B + b) * c.Nq + i;
+            lse[at] = attend(c, b, i, rows, &rout[at * c.dv], c.unionRounds ? &counts : nullptr);
         }
         std::vector<int> all(c.Nk);
         for (int j = 0; j < c.Nk; j++) all[j] = kv[j] ? j : -1;
@@ -165,14 +188,14 @@ inline Stages compute(const Case& c, bool withDense) {
                 for (int e = 0; e < c.dv; e++) s.dense[(size_t(b) * c.Nq + i) * c.dv + e] = float(o[e]);
             }
             double top = -inf;
-            for (int r = 0; r < c.H; r++) top = std::max(top, lse[(size_t(r) * c.B + b) * c.Nq + i]);
+            for (int r = 0; r < R; r++) top = std::max(top, lse[(size_t(r) * c.B + b) * c.Nq + i]);
             if (top == -inf) continue;
             double mass = 0.0;
-            for (int r = 0; r < c.H; r++) mass += std::exp(lse[(size_t(r) * c.B + b) * c.Nq + i] - top);
+            for (int r = 0; r < R; r++) mass += std::exp(lse[(size_t(r) * c.B + b) * c.Nq + i] - top);
             double total = top + std::log(mass);
             for (int e = 0; e < c.dv; e++) {
                 double sum = 0.0;
-                for (int r = 0; r < c.H; r++) {
+                for (int r = 0; r < R; r++) {
                     size_t at = (size_t(r) * c.B + b) * c.Nq + i;
                     sum += std::exp(lse[at] - total) * rout[at * c.dv + e];
                 }

@@ -1,6 +1,7 @@
 package org.smyrf4j.cuda;
 
 import static org.smyrf4j.cuda.KernelGeometry.ATTN_THREADS;
+import static org.smyrf4j.cuda.KernelGeometry.ceilDiv;
 
 import java.util.List;
 
@@ -14,6 +15,10 @@ import java.util.List;
  * {@code smyrf_cluster_attention_global} (every cluster also sees its row's global keys) and
  * {@code smyrf_cluster_attention_union} (logits minus log n_ij, global keys optional; plus
  * {@link KernelGeometry#unionSharedBytes}(ATTN_THREADS, H) of dynamic shared memory).
+ *
+ * <p>The local window (docs/kernels.md "Local window") is one more round after the hash rounds:
+ * {@code smyrf_window_attention}, grid (ceil(Nq / ATTN_THREADS), B), block (x, b) owning queries
+ * [x*T, x*T + T) of row b, writes round slot H.
  */
 final class AttentionKernels {
 
@@ -21,7 +26,9 @@ final class AttentionKernels {
     static final EntryPoint CLUSTER_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention", ATTN_THREADS);
     static final EntryPoint GLOBAL_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention_global", ATTN_THREADS);
     static final EntryPoint UNION_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention_union", ATTN_THREADS);
-    static final List<EntryPoint> ENTRY_POINTS = List.of(CLUSTER_ATTENTION, GLOBAL_ATTENTION, UNION_ATTENTION);
+    static final EntryPoint WINDOW_ATTENTION = new EntryPoint(FAMILY, "smyrf_window_attention", ATTN_THREADS);
+    static final List<EntryPoint> ENTRY_POINTS = List.of(CLUSTER_ATTENTION, GLOBAL_ATTENTION, UNION_ATTENTION,
+            WINDOW_ATTENTION);
 
     private final KernelLauncher launcher;
 
@@ -73,7 +80,8 @@ final class AttentionKernels {
 
     /**
      * SPEC Extensions, union softmax across rounds (global keys optional): each logit minus
-     * log n_ij, n_ij the rounds in which query i and key j share a cluster (H for a global key).
+     * log n_ij, n_ij the rounds in which query i and key j share a cluster (H for a global key),
+     * plus 1 for a cluster key within the local window {@code s.window()} of the query.
      *
      * @param keyValid   (B, Nk) uint8 or null: valid and not global, as the keys were sorted
      * @param globalKeys (B, G) int, or null with G = 0
@@ -89,8 +97,35 @@ final class AttentionKernels {
                 .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
                 .i("d", s.dim()).i("dv", s.valueDim())
                 .i("Cq", s.queryClusterSize()).i("Ck", s.keyClusterSize()).i("L", s.clusters()).i("G", globalCount)
+                .i("window", s.window())
                 .f("scale", scale)
                 .out("roundOut", roundOut).out("roundLse", roundLse)
+                .build());
+    }
+
+    /**
+     * The local window's round (docs/kernels.md "Local window"): query i attends to the keys j
+     * with {@code |i - j| <= s.window()} that keyValid admits; with the union softmax each
+     * logit minus log(n_ij + 1). Writes round slot H; the hash rounds' slots are left as they
+     * are (so roundOut and roundLse are in-out: checked mode must not poison them here).
+     *
+     * @param keyValid (B, Nk) uint8 or null: valid and not global (global keys are never in the window)
+     * @param qCluster (H, B, Nq) int and kCluster (H, B, Nk) int for the union softmax, or both null
+     * @param roundOut (H+1, B, Nq, dv), slot H written; roundLse (H+1, B, Nq), slot H written
+     */
+    void windowAttention(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid,
+            DeviceBuffer qCluster, DeviceBuffer kCluster, float scale, DeviceBuffer roundOut, DeviceBuffer roundLse) {
+        if (s.window() <= 0) {
+            throw new IllegalStateException("the window round needs a window > 0, got " + s.window());
+        }
+        launcher.launch(KernelLaunch.of(WINDOW_ATTENTION).grid(ceilDiv(s.queryLen(), ATTN_THREADS), s.batch(), 1)
+                .shared(kCluster != null ? unionSharedBytes(s) : KernelGeometry.clusterSharedBytes(ATTN_THREADS, s.dim()))
+                .in("q", q).in("k", k).in("v", v).in("keyValid", keyValid).in("qCluster", qCluster)
+                .in("kCluster", kCluster)
+                .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
+                .i("d", s.dim()).i("dv", s.valueDim()).i("window", s.window())
+                .f("scale", scale)
+                .inOut("roundOut", roundOut).inOut("roundLse", roundLse)
                 .build());
     }
 

@@ -30,7 +30,9 @@ import org.smyrf4j.layer.DeviceLayers;
  * <p>SPEC Extensions (global keys, union softmax across rounds) run on the GPU too: global key
  * positions are resolved on the host against the key mask (the CPU engine's rules and
  * messages; a {@link DeviceMask} keeps its bytes for that), uploaded with the mask the keys sort
- * with, and the cluster attention runs the extension kernels (docs/kernels.md).
+ * with, and the cluster attention runs the extension kernels (docs/kernels.md). The local window
+ * (docs/kernels.md "Local window") runs as one more round after the hash rounds, in a kernel
+ * of its own, and the combine mixes H + 1 rounds.
  *
  * <p>Thread safety: calls are serialized on the engine's one stream by a lock, and each makes
  * the context current on its own thread, so concurrent calls give the results of sequential
@@ -197,8 +199,9 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
             float[] keyHashes = new float[(int) ((long) s.segments() * s.keyLen())];
             int[] queryOrder = new int[(int) s.queryOrderCount()];
             int[] keyOrder = new int[(int) s.keyOrderCount()];
-            float[] roundOut = new float[(int) s.roundOutCount()];
-            float[] roundLse = new float[(int) s.roundLseCount()];
+            // The hash rounds only, as the CPU engine's trace: the window's round is in the output.
+            float[] roundOut = new float[(int) s.hashRoundOutCount()];
+            float[] roundLse = new float[(int) s.hashRoundLseCount()];
             float[] out = new float[shape.outputElements()];
             stream.download(queryHashes, b.queryHashes(), "queryHashes");
             stream.download(keyHashes, b.keyHashes(), "keyHashes");
@@ -458,15 +461,16 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
      *
      * @param globalKeys  the configured global key positions (empty: none; SMYRF only)
      * @param unionRounds the union softmax across rounds (SMYRF only)
+     * @param window      the local window w, 0 when off (SMYRF only; also in {@code sizes})
      */
     private record Call(Mode mode, AttentionShape shape, SmyrfSizes sizes, float[] projections, float scale,
-            int[] globalKeys, boolean unionRounds) {
+            int[] globalKeys, boolean unionRounds, int window) {
         String stage() {
             return mode == Mode.DENSE ? "dense attention" : "SMYRF (hash, sort, cluster attention, combine)";
         }
 
         boolean hasExtensions() {
-            return globalKeys.length > 0 || unionRounds;
+            return globalKeys.length > 0 || unionRounds || window > 0;
         }
     }
 
@@ -479,7 +483,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                         + " on the GPU (grid dimension y), got " + shape.batch());
             }
             // Dense attention sees every key already: the extensions change nothing (as on the CPU).
-            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false);
+            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false, 0);
         }
         return prepareSmyrf(config, shape);
     }
@@ -487,17 +491,20 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
     private Call prepareSmyrf(AttentionConfig config, AttentionShape shape) {
         ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
         config.requireWindowFits(shape.queryLen(), shape.keyLen());
-        if (config.localWindow() > 0) {
-            throw new IllegalArgumentException("localWindow " + config.localWindow()
-                    + " is not in the CUDA engine yet: use the CPU engine");
-        }
-        SmyrfSizes sizes = SmyrfSizes.of(shape, config.hashes(), plan);
+        int window = config.localWindow();
+        SmyrfSizes sizes = SmyrfSizes.of(shape, config.hashes(), plan, window);
         requireDimFits(AttentionKernels.CLUSTER_ATTENTION, ATTN_THREADS, shape.dim());
+        if (window > 0) {
+            requireDimFits(AttentionKernels.WINDOW_ATTENTION, ATTN_THREADS, shape.dim());
+        }
         if (config.unionRounds()) {
-            requireUnionFits(sizes);
+            requireUnionFits(sizes, AttentionKernels.UNION_ATTENTION);
+            if (window > 0) {
+                requireUnionFits(sizes, AttentionKernels.WINDOW_ATTENTION);
+            }
         }
         return new Call(Mode.SMYRF, shape, sizes, config.projections(shape.dim()), config.scale(shape.dim()),
-                config.globalKeys(), config.unionRounds());
+                config.globalKeys(), config.unionRounds(), window);
     }
 
     /** The call's global keys resolved against the mask (null: none configured, or not SMYRF). */
@@ -509,15 +516,17 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         return GlobalKeyTable.resolve(call.globalKeys(), keyValid, shape.batch(), shape.keyLen());
     }
 
-    /** The union kernel's shared memory grows with H as well as d (KernelGeometry.unionSharedBytes). */
-    private void requireUnionFits(SmyrfSizes s) {
+    /**
+     * The union softmax's shared memory grows with H as well as d (KernelGeometry.unionSharedBytes),
+     * in the union kernel and in the window kernel alike.
+     */
+    private void requireUnionFits(SmyrfSizes s, EntryPoint entry) {
         long need = AttentionKernels.unionSharedBytes(s);
-        long limit = sharedLimit(AttentionKernels.UNION_ATTENTION);
+        long limit = sharedLimit(entry);
         if (need > limit) {
             throw new IllegalArgumentException("hashes=" + s.hashes() + " with unionRounds at dim=" + s.dim()
-                    + " needs " + need + " bytes of shared memory per block in "
-                    + AttentionKernels.UNION_ATTENTION.name() + ", more than the " + limit
-                    + " this GPU allows: use fewer rounds, a smaller dim, or the CPU engine");
+                    + " needs " + need + " bytes of shared memory per block in " + entry.name() + ", more than the "
+                    + limit + " this GPU allows: use fewer rounds, a smaller dim, or the CPU engine");
         }
     }
 

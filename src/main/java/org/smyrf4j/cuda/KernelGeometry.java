@@ -62,14 +62,15 @@ public final class KernelGeometry {
     }
 
     /**
-     * Dynamic shared memory the union softmax (SPEC Extensions) adds to a cluster-attention
-     * block, in bytes, on top of {@link #clusterSharedBytes}:
-     * {@code 4 * (hashes * KEY_TILE + threads * (hashes | 1) + hashes + 1)} — the key tile's
-     * cluster id in each round, the pass's queries' ids (odd row stride) and a table of log n.
+     * Dynamic shared memory the union softmax (SPEC Extensions) adds to a cluster-attention or
+     * local-window block, in bytes, on top of {@link #clusterSharedBytes}:
+     * {@code 4 * (hashes * KEY_TILE + threads * (hashes | 1) + hashes + 2)} — the key tile's
+     * cluster id in each round, the pass's queries' ids (odd row stride) and a table of log n,
+     * n = 0..hashes+1 (the local window is one more key set).
      * smyrf_geometry.h spells it {@code SMYRF_UNION_SHARED_BYTES(threads, hashes)}.
      */
     public static long unionSharedBytes(int threads, int hashes) {
-        return 4L * ((long) hashes * ATTN_KEY_TILE + (long) threads * (hashes | 1) + hashes + 1);
+        return 4L * ((long) hashes * ATTN_KEY_TILE + (long) threads * (hashes | 1) + hashes + 2);
     }
 
     /** The largest head dimension whose {@link #clusterSharedBytes} fits in {@code limitBytes}, or 0. */

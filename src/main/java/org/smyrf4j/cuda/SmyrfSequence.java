@@ -5,7 +5,9 @@ package org.smyrf4j.cuda;
  * sorts, orders, cluster attention, combine. Buffers are the caller's; nothing is allocated.
  * With SPEC Extensions ({@link ExtensionBuffers}) the keys sort with the mask that leaves the
  * global keys last, the union softmax first turns the orders into cluster ids, and the cluster
- * attention runs the extension kernel; without them the sequence is exactly the plain one.
+ * attention runs the extension kernel; with a local window ({@link SmyrfSizes#window()}) its
+ * round follows the hash rounds and the combine mixes H + 1 rounds. Without any of them the
+ * sequence is exactly the plain one.
  */
 final class SmyrfSequence {
 
@@ -16,6 +18,7 @@ final class SmyrfSequence {
      * @param keyValid      (B, Nk) uint8, or null for no mask
      * @param projections   A, (d+2, H)
      * @param queryHashes   (H, B, Nq) or null; keyHashes (H, B, Nk) or null (traced calls only)
+     * @param roundOut      (R, B, Nq, dv) and roundLse (R, B, Nq), R = {@link SmyrfSizes#rounds()}
      * @param out           (B, Nq, dv), the result
      */
     record Buffers(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid, DeviceBuffer projections,
@@ -100,7 +103,10 @@ final class SmyrfSequence {
         run(s, b, null, scale);
     }
 
-    /** Queues the whole sequence, with SPEC Extensions when {@code ext} is not null. */
+    /**
+     * Queues the whole sequence, with SPEC Extensions when {@code ext} is not null, and the
+     * local window's round when {@code s.window() > 0}.
+     */
     void run(SmyrfSizes s, Buffers b, ExtensionBuffers ext, float scale) {
         // Global keys sort last with the masked keys; queries keep keyValid (self-attention padding).
         DeviceBuffer keySortValid = ext != null && ext.keySortValid() != null ? ext.keySortValid() : b.keyValid();
@@ -132,6 +138,12 @@ final class SmyrfSequence {
             attention.clusterAttention(s, b.q(), b.k(), b.v(), b.keyValid(), b.queryOrder(), b.keyOrder(), scale,
                     b.roundOut(), b.roundLse());
         }
-        combine.combine(b.roundOut(), b.roundLse(), s.hashes(), s.batch() * s.queryLen(), s.valueDim(), b.out());
+        if (s.window() > 0) {
+            // Round slot H; global keys are never in the window, so it takes the sort mask too.
+            boolean union = ext != null && ext.union();
+            attention.windowAttention(s, b.q(), b.k(), b.v(), keySortValid, union ? ext.queryClusters() : null,
+                    union ? ext.keyClusters() : null, scale, b.roundOut(), b.roundLse());
+        }
+        combine.combine(b.roundOut(), b.roundLse(), s.rounds(), s.batch() * s.queryLen(), s.valueDim(), b.out());
     }
 }

@@ -29,8 +29,9 @@ import org.smyrf4j.weights.TinyCheckpointWriter;
  * host's {@link CpuGemm} in both runs, so every difference comes from the attention layers.
  *
  * <p>Modes: dense in every layer; then, for SMYRF (2 rounds, the sizes' clusters) plain, with
- * [CLS] and [SEP] as global keys (positions 0, -1) and with global keys and union softmax: the
- * SMYRF mode in layer 0 only (dense after), and in every layer. Every mode must keep the mean
+ * [CLS] and [SEP] as global keys (positions 0, -1), with global keys and union softmax, and with
+ * those and a local window of an eighth of a cluster (at least 1): the SMYRF mode in layer 0
+ * only (dense after), and in every layer. Every mode must keep the mean
  * cosine at {@link #MEAN_COSINE_BOUND} and a floor of rows within {@link #TOLERANCE}:
  * <ul>
  *   <li>dense: every row, whatever the GEMM;</li>
@@ -116,7 +117,7 @@ final class BertParity implements AutoCloseable {
     record Comparison(String mode, int rows, int rowsWithin, double maxError, double maxAbsDiff, double meanCosine,
             double minCosine, String firstBad) {
         String describe() {
-            return String.format(Locale.ROOT, "%-43s rows within %.0e: %d/%d, max rel error %.2e, max |diff| %.2e,"
+            return String.format(Locale.ROOT, "%-54s rows within %.0e: %d/%d, max rel error %.2e, max |diff| %.2e,"
                     + " mean cosine %.7f (min %.7f)", mode, TOLERANCE, rowsWithin, rows, maxError, maxAbsDiff,
                     meanCosine, minCosine);
         }
@@ -183,6 +184,9 @@ final class BertParity implements AutoCloseable {
         modes.put("smyrf", plain);
         modes.put("smyrf global [0, -1]", plain.toBuilder().globalKeys(0, -1).build());
         modes.put("smyrf global [0, -1] union", plain.toBuilder().globalKeys(0, -1).unionRounds(true).build());
+        int window = Math.max(1, sizes.clusterSize() / 8);
+        modes.put("smyrf global [0, -1] union window " + window,
+                plain.toBuilder().globalKeys(0, -1).unionRounds(true).localWindow(window).build());
         return modes;
     }
 
@@ -191,8 +195,9 @@ final class BertParity implements AutoCloseable {
         /** Every SMYRF mode in layer 0 only and in every layer. */
         ALL,
         /**
-         * Every SMYRF mode in layer 0 only, the last (global keys and union) in every layer too:
-         * for the stand-in driver, where each SMYRF layer costs about a second of emulated sorting.
+         * Every SMYRF mode in layer 0 only, the last (global keys, union and window) in every
+         * layer too: for the stand-in driver, where each SMYRF layer costs about a second of
+         * emulated sorting.
          */
         LIGHT
     }

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 6 on a GPU: a BERT-shaped encoder with random weights (BERT-base's own weights do not
  * reach the GPU machine) encoded on the CUDA engine and on the CPU engine, dense and SMYRF (2
- * rounds, clusters of 32; plain, [CLS]/[SEP] as global keys, global keys with union softmax),
- * the final hidden states compared as {@link BertParity} states: with the kernel pack's GEMM
+ * rounds, clusters of 32; plain, [CLS]/[SEP] as global keys, global keys with union softmax, and
+ * those with a local window of 4), the final hidden states compared as {@link BertParity}
+ * states: with the kernel pack's GEMM
  * (the projections are the CPU's bits) and with the GEMM the engine picks itself (cuBLAS in
  * float32 where it runs). Prints which GEMM ran and every mode's numbers.
  */

@@ -229,6 +229,10 @@ class CudaEngineTest {
                 DeviceTensor out = engine.allocate(2, 300, 16)) {
             engine.attend(config, q, k, v, mask, out);
             assertArrayEquals(host, engine.download(out), "device tensors vs host arrays");
+            // The local window's round too (docs/kernels.md "Local window").
+            AttentionConfig windowed = config.toBuilder().localWindow(7).build();
+            engine.attend(windowed, q, k, v, mask, out);
+            assertArrayEquals(engine.attend(windowed, inputs), engine.download(out), "window: device vs host");
         }
         try (CpuEngine cpu = new CpuEngine(1)) {
             AttentionConfig outside = config.toBuilder().globalKeys(300).build();
@@ -237,6 +241,16 @@ class CudaEngineTest {
             IllegalArgumentException gpuError = assertThrows(IllegalArgumentException.class,
                     () -> engine.attend(outside, inputs));
             assertEquals(cpuError.getMessage(), gpuError.getMessage());
+            // A window on cross-attention: refused with the CPU engine's message.
+            AttentionConfig windowed = config.toBuilder().localWindow(3).build();
+            AttentionInputs cross = GpuTestSupport.randomInputs(new SplittableRandom(9),
+                    new AttentionShape(1, 300, 280, 32, 16), MaskKind.NONE, false);
+            IllegalArgumentException cpuWindow = assertThrows(IllegalArgumentException.class,
+                    () -> cpu.attend(windowed, cross));
+            IllegalArgumentException gpuWindow = assertThrows(IllegalArgumentException.class,
+                    () -> engine.attend(windowed, cross));
+            assertEquals(cpuWindow.getMessage(), gpuWindow.getMessage());
+            assertTrue(gpuWindow.getMessage().contains("needs self-attention"), gpuWindow.getMessage());
         }
         AttentionConfig manyRounds = AttentionConfig.builder().hashes(4000).clusterSize(50).unionRounds(true).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -50,6 +50,8 @@ class CudaParityTest {
     private static final int DENSE_CASES = 40;
     /** Random shapes with SPEC Extensions; {@code -Dsmyrf4j.test.extensionCases=N} for slow stand-ins. */
     private static final int EXTENSION_CASES = Integer.getInteger("smyrf4j.test.extensionCases", 60);
+    /** Random self-attention shapes with the local window; {@code -Dsmyrf4j.test.windowCases=N} (default: half the extension cases). */
+    private static final int WINDOW_CASES = Integer.getInteger("smyrf4j.test.windowCases", EXTENSION_CASES / 2);
     private static final long SEED = Long.getLong("smyrf4j.test.seed", 20251127L);
 
     private static CudaEngine gpu;
@@ -186,6 +188,56 @@ class CudaParityTest {
         }
         System.out.printf(Locale.ROOT, "extension parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
                 + " largest output difference without ties %.2e%n", cases.size(), SEED + 3, withTies,
+                (System.nanoTime() - start) / 1e9, worst);
+    }
+
+    /**
+     * The local window (docs/kernels.md "Local window") on random self-attention shapes: alone,
+     * with global keys, with both extensions, in turn; windows of 1, a few, 40 (a block's span
+     * over several key tiles) and up to the whole row.
+     */
+    @Test
+    void randomShapesWithLocalWindowMatchTheCpuStageByStage() {
+        SplittableRandom random = new SplittableRandom(SEED + 4);
+        List<RandomCase> cases = new ArrayList<>();
+        for (int i = 0; cases.size() < WINDOW_CASES; i++) {
+            RandomCase c = randomCase(random, i);
+            AttentionShape shape = c.inputs.shape();
+            if (shape.queryLen() != shape.keyLen()) {
+                continue; // self-attention only
+            }
+            int kind = cases.size() % 3;
+            RandomCase extended = kind == 0 ? c : withExtensions(c, random, kind == 1 ? 0 : 2);
+            int window = pick(random, 1, 3, 40, 1 + random.nextInt(shape.queryLen()));
+            cases.add(new RandomCase(c.index, extended.label + " window " + window,
+                    extended.config.toBuilder().localWindow(window).build(), c.inputs));
+        }
+        if (LARGE_CASES) {
+            AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
+            AttentionConfig config = AttentionConfig.builder().hashes(4).queryClusterSize(128).seed(2001)
+                    .globalKeys(0, -1).unionRounds(true).localWindow(64).build();
+            cases.add(new RandomCase(WINDOW_CASES, "large " + shape + " mask PREFIX [0, -1] union window 64", config,
+                    GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
+        }
+        long start = System.nanoTime();
+        int withTies = 0;
+        double worst = 0;
+        for (RandomCase c : cases) {
+            SmyrfTrace reference = cpu.trace(c.config, c.inputs);
+            SmyrfTrace trace = gpu.trace(c.config, c.inputs);
+            TraceComparison report = compareTraces(c.label, c.inputs, reference, trace);
+            if (report.orderTies()) {
+                withTies++;
+                System.out.println(c.label + ": " + report.text());
+            } else {
+                worst = Math.max(worst, report.outputMaxDiff());
+            }
+            if (c.index % 4 == 0) {
+                assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
+            }
+        }
+        System.out.printf(Locale.ROOT, "window parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
+                + " largest output difference without ties %.2e%n", cases.size(), SEED + 4, withTies,
                 (System.nanoTime() - start) / 1e9, worst);
     }
 

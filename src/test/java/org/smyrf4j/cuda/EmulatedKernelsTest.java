@@ -110,7 +110,9 @@ class EmulatedKernelsTest {
     /**
      * SPEC Extensions on odd shapes: global keys alone, union alone, both; masks (a global key on
      * a masked key, a repeated position, a row without valid keys), cross lengths, more global
-     * keys than a key tile holds.
+     * keys than a key tile holds. The local window alone and with each extension: w = 1, and
+     * w = 40, whose blocks walk 128 + 80 keys (seven tiles); lengths that are not multiples of
+     * the cluster size or of the window kernel's 128 queries, dv 37.
      */
     static Stream<ExtensionCase> extensionShapes() {
         int[] many = new int[40];
@@ -127,7 +129,15 @@ class EmulatedKernelsTest {
                 new ExtensionCase(new ShapeCase("both, one row fully masked", 2, 64, 64, 9, 40, 3, 16, 16,
                         MaskKind.LAST_ROW_MASKED), new int[] {1, -1}, true),
                 new ExtensionCase(new ShapeCase("union, 40 global keys", 1, 100, 100, 8, 8, 4, 20, 20,
-                        MaskKind.NONE), many, true));
+                        MaskKind.NONE), many, true),
+                new ExtensionCase(new ShapeCase("window 1, padded rows", 2, 100, 100, 8, 8, 2, 16, null,
+                        MaskKind.PADDED_ROWS), new int[0], false, 1),
+                new ExtensionCase(new ShapeCase("window 40, union, key holes dv 37", 2, 150, 150, 5, 37, 2, 20, null,
+                        MaskKind.HOLES), new int[0], true, 40),
+                new ExtensionCase(new ShapeCase("window 3, global keys", 1, 77, 77, 4, 16, 3, 11, null,
+                        MaskKind.NONE), new int[] {1, -1, 40}, false, 3),
+                new ExtensionCase(new ShapeCase("window 40, both, one row fully masked", 2, 140, 140, 9, 37, 3, 16, 16,
+                        MaskKind.LAST_ROW_MASKED), new int[] {0, -1, 5}, true, 40));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -135,7 +145,7 @@ class EmulatedKernelsTest {
     void extensionsMatchTheCpuEngine(ExtensionCase ext, @TempDir Path work) {
         ShapeCase shape = ext.shape();
         AttentionConfig config = shape.config().toBuilder().globalKeys(ext.globalKeys())
-                .unionRounds(ext.unionRounds()).build();
+                .unionRounds(ext.unionRounds()).localWindow(ext.window()).build();
         AttentionInputs inputs = shape.inputs(43);
         SmyrfTrace want;
         try (CpuEngine cpu = new CpuEngine()) {
@@ -155,16 +165,31 @@ class EmulatedKernelsTest {
         KernelEmulator.Case c = new KernelEmulator.Case(plain.batch(), plain.queryLen(), plain.keyLen(), plain.dim(),
                 plain.valueDim(), plain.hashes(), plain.queryClusterSize(), plain.keyClusterSize(), plain.clusters(),
                 plain.scale(), plain.q(), plain.k(), plain.v(), plain.alpha(), plain.mask(),
-                globals.globalCount() > 0 ? globals.table() : null, globals.globalCount(), ext.unionRounds());
+                globals.globalCount() > 0 ? globals.table() : null, globals.globalCount(), ext.unionRounds(),
+                ext.window());
         KernelEmulator.Stages got = EMULATOR.run(c, work);
 
         assertBitsEqual("queryHashes (H, B, Nq)", want.queryHashes(), got.queryHashes());
         assertBitsEqual("keyHashes (H, B, Nk)", want.keyHashes(), got.keyHashes());
         assertIntsEqual("queryOrder (H, B, Nq')", want.queryOrder(), got.queryOrder());
         assertIntsEqual("keyOrder (H, B, Nk')", want.keyOrder(), got.keyOrder());
-        assertClose("roundOutputs (H, B, Nq, dv)", want.roundOutputs(), got.roundOut());
-        assertClose("roundLse (H, B, Nq)", want.roundLse(), got.roundLse());
+        // The CPU trace holds the hash rounds; the window's round (slot H) shows in the output,
+        // and the driver's self-check compares it with its float64 reference.
+        int hashRounds = want.roundLse().length;
+        assertClose("roundOutputs (H, B, Nq, dv)", want.roundOutputs(),
+                java.util.Arrays.copyOf(got.roundOut(), want.roundOutputs().length));
+        assertClose("roundLse (H, B, Nq)", want.roundLse(), java.util.Arrays.copyOf(got.roundLse(), hashRounds));
         assertClose("output (B, Nq, dv)", want.output(), got.out());
+        System.out.printf(java.util.Locale.ROOT, "emulated %s: output max |diff| vs the CPU engine %.2e%n", ext,
+                maxAbsDiff(want.output(), got.out()));
+    }
+
+    private static double maxAbsDiff(float[] want, float[] got) {
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            worst = Math.max(worst, Math.abs((double) want[i] - got[i]));
+        }
+        return worst;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -310,11 +335,19 @@ class EmulatedKernelsTest {
         }
     }
 
-    /** A shape with SPEC Extensions: global key positions (possibly none) and the union softmax. */
-    record ExtensionCase(ShapeCase shape, int[] globalKeys, boolean unionRounds) {
+    /**
+     * A shape with SPEC Extensions: global key positions (possibly none), the union softmax, and
+     * the local window (0: off).
+     */
+    record ExtensionCase(ShapeCase shape, int[] globalKeys, boolean unionRounds, int window) {
+        ExtensionCase(ShapeCase shape, int[] globalKeys, boolean unionRounds) {
+            this(shape, globalKeys, unionRounds, 0);
+        }
+
         @Override
         public String toString() {
-            return shape + " globalKeys=" + java.util.Arrays.toString(globalKeys) + (unionRounds ? " union" : "");
+            return shape + " globalKeys=" + java.util.Arrays.toString(globalKeys) + (unionRounds ? " union" : "")
+                    + (window > 0 ? " window " + window : "");
         }
     }
 

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
  * CudaBertTest's comparison without a GPU: a child JVM runs {@link FakeBertSmoke} on the
  * stand-in driver ({@link StandInDriverRun}) with the kernel pack's GEMM forced, so a tiny
  * BERT's attention layers run through MultiHeadAttention's hand-off and JCuda on the CPU
- * emulation, dense and SMYRF (plain, global keys, union), against the CPU engine; and
- * {@code bert --backend cuda} prints the table of {@code --backend cpu}. The stand-in's
- * counters must balance.
+ * emulation, dense and SMYRF (plain, global keys, union, union with a local window), against
+ * the CPU engine; and {@code bert --backend cuda} prints the table of {@code --backend cpu}. The
+ * stand-in's counters must balance.
  */
 class FakeCudaBertTest {
 

@@ -48,6 +48,13 @@ final class FakeDriverSmoke {
             traced(gpu, cpu, random, new AttentionShape(1, 50, 50, 8, 8), 2, 10, MaskKind.NONE,
                     AttentionConfig.builder().unionRounds(true));
             extensionsOnDeviceTensors(gpu, cpu, random);
+            // The local window: alone (w = 3, padding), and with both extensions at w = 40 over
+            // two blocks of 128 queries (spans of seven key tiles), key holes, dv 37.
+            traced(gpu, cpu, random, new AttentionShape(2, 50, 50, 8, 40), 2, 16, MaskKind.PREFIX,
+                    AttentionConfig.builder().localWindow(3));
+            traced(gpu, cpu, random, new AttentionShape(2, 150, 150, 8, 37), 2, 20, MaskKind.RANDOM,
+                    AttentionConfig.builder().globalKeys(0, -1).unionRounds(true).localWindow(40));
+            windowOnDeviceTensors(gpu, cpu, random);
             // Dense and auto on host arrays, and the untraced SMYRF path (null hash pointers).
             AttentionShape shape = new AttentionShape(2, 90, 90, 16, 24);
             AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.SOME_ROW_EMPTY, true);
@@ -92,7 +99,8 @@ final class FakeDriverSmoke {
         SmyrfTrace got = gpu.trace(config, inputs);
         String label = shape + " H=" + hashes + " mask " + mask
                 + (config.hasGlobalKeys() ? " globalKeys " + java.util.Arrays.toString(config.globalKeys()) : "")
-                + (config.unionRounds() ? " union" : "");
+                + (config.unionRounds() ? " union" : "")
+                + (config.localWindow() > 0 ? " window " + config.localWindow() : "");
         same(label + " queryHashes", want.queryHashes(), got.queryHashes());
         same(label + " keyHashes", want.keyHashes(), got.keyHashes());
         same(label + " queryOrder", want.queryOrder(), got.queryOrder());
@@ -130,6 +138,36 @@ final class FakeDriverSmoke {
                     + gpuMessage + "\"");
         }
         System.out.println("extensions on device tensors agree; bad position refused: " + gpuMessage);
+    }
+
+    /**
+     * The local window with global keys on host arrays (untraced) and on device tensors; on
+     * cross-attention it is refused with the CPU engine's message.
+     */
+    private static void windowOnDeviceTensors(CudaEngine gpu, CpuEngine cpu, SplittableRandom random) {
+        AttentionShape shape = new AttentionShape(2, 40, 40, 8, 8);
+        AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false);
+        AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(10).globalKeys(0)
+                .localWindow(2).build();
+        float[] host = gpu.attend(config, inputs);
+        compare("window attend", cpu.attend(config, inputs), host);
+        try (DeviceTensor q = gpu.upload(inputs.q(), 2, 40, 8);
+                DeviceTensor k = gpu.upload(inputs.k(), 2, 40, 8);
+                DeviceTensor v = gpu.upload(inputs.v(), 2, 40, 8);
+                DeviceMask mask = gpu.uploadMask(inputs.keyValid(), 2, 40);
+                DeviceTensor out = gpu.allocate(2, 40, 8)) {
+            gpu.attend(config, q, k, v, mask, out);
+            same("window on device tensors vs host arrays", host, gpu.download(out));
+        }
+        AttentionInputs cross = GpuTestSupport.randomInputs(random, new AttentionShape(1, 40, 60, 8, 8), MaskKind.NONE,
+                false);
+        String cpuMessage = refusal(() -> cpu.attend(config, cross));
+        String gpuMessage = refusal(() -> gpu.attend(config, cross));
+        if (!cpuMessage.equals(gpuMessage)) {
+            throw new AssertionError("a window on cross-attention: cpu says \"" + cpuMessage + "\", cuda says \""
+                    + gpuMessage + "\"");
+        }
+        System.out.println("window on device tensors agrees; cross-attention refused: " + gpuMessage);
     }
 
     private static String refusal(Runnable call) {

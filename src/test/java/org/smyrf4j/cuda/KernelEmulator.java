@@ -46,22 +46,32 @@ final class KernelEmulator {
     /**
      * Sizes and inputs of one call; {@code mask} (B, Nk) may be null. SPEC Extensions:
      * {@code globalKeys} (B, G) resolved as the engine uploads them (ascending, -1 padded), or
-     * null with {@code globalCount} 0; {@code unionRounds} the union softmax.
+     * null with {@code globalCount} 0; {@code unionRounds} the union softmax; {@code window} the
+     * local window (0: off; docs/kernels.md "Local window").
      */
     record Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
             int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
-            boolean[] mask, int[] globalKeys, int globalCount, boolean unionRounds) {
+            boolean[] mask, int[] globalKeys, int globalCount, boolean unionRounds, int window) {
 
         /** A plain call: no extensions. */
         Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
                 int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
                 boolean[] mask) {
             this(batch, queryLen, keyLen, dim, valueDim, hashes, queryClusterSize, keyClusterSize, clusters, scale, q,
-                    k, v, alpha, mask, null, 0, false);
+                    k, v, alpha, mask, null, 0, false, 0);
+        }
+
+        /** Rounds in the per-round outputs: the hash rounds, and the window's when it is on. */
+        int rounds() {
+            return hashes + (window > 0 ? 1 : 0);
         }
     }
 
-    /** Every stage the emulated kernels wrote, in SmyrfTrace's layouts plus dense attention. */
+    /**
+     * Every stage the emulated kernels wrote, in SmyrfTrace's layouts plus dense attention;
+     * roundOut (R, B, Nq, dv) and roundLse (R, B, Nq) hold {@link Case#rounds()} rounds, the
+     * window's last.
+     */
     record Stages(float[] queryHashes, float[] keyHashes, int[] queryOrder, int[] keyOrder, float[] roundOut,
             float[] roundLse, float[] out, float[] dense) {
     }
@@ -86,6 +96,7 @@ final class KernelEmulator {
             throw new AssertionError("smyrf-emu exited with " + result.exitCode() + ":\n" + result.text());
         }
         int h = c.hashes();
+        int rounds = c.rounds();
         int b = c.batch();
         int nq = c.queryLen();
         int nk = c.keyLen();
@@ -95,8 +106,8 @@ final class KernelEmulator {
                 readFloats(out.resolve("key_hashes.f32"), h * b * nk),
                 readInts(out.resolve("query_order.i32"), h * b * c.clusters() * c.queryClusterSize()),
                 readInts(out.resolve("key_order.i32"), h * b * c.clusters() * c.keyClusterSize()),
-                readFloats(out.resolve("round_out.f32"), h * b * nq * dv),
-                readFloats(out.resolve("round_lse.f32"), h * b * nq),
+                readFloats(out.resolve("round_out.f32"), rounds * b * nq * dv),
+                readFloats(out.resolve("round_lse.f32"), rounds * b * nq),
                 readFloats(out.resolve("out.f32"), b * nq * dv),
                 readFloats(out.resolve("dense.f32"), b * nq * dv));
     }
@@ -145,7 +156,8 @@ final class KernelEmulator {
                 + "\nCk=" + c.keyClusterSize() + "\nL=" + c.clusters()
                 // Float.toString is the shortest text that reads back as the same float.
                 + "\nscale=" + Float.toString(c.scale()) + "\nhasMask=" + (c.mask() == null ? 0 : 1)
-                + "\nG=" + c.globalCount() + "\nunion=" + (c.unionRounds() ? 1 : 0) + "\n";
+                + "\nG=" + c.globalCount() + "\nunion=" + (c.unionRounds() ? 1 : 0) + "\nwindow=" + c.window()
+                + "\n";
         Files.writeString(dir.resolve("params.txt"), params);
         writeFloats(dir.resolve("q.f32"), c.q());
         writeFloats(dir.resolve("k.f32"), c.k());

@@ -57,10 +57,11 @@ class KernelGeometryTest {
 
     @Test
     void unionSharedMemoryFormula() {
-        // H = 4: key ids 4*32, query ids 128*5 (odd stride), log table 5: 4 * 773 bytes.
-        assertEquals(4 * (4 * 32 + 128 * 5 + 5), KernelGeometry.unionSharedBytes(KernelGeometry.ATTN_THREADS, 4));
-        // H = 1 (odd already): 4 * (32 + 128 + 2).
-        assertEquals(4 * (32 + 128 + 2), KernelGeometry.unionSharedBytes(128, 1));
+        // H = 4: key ids 4*32, query ids 128*5 (odd stride), log table n = 0..5 (a key in every
+        // round's cluster and in the local window): 4 * 774 bytes.
+        assertEquals(4 * (4 * 32 + 128 * 5 + 6), KernelGeometry.unionSharedBytes(KernelGeometry.ATTN_THREADS, 4));
+        // H = 1 (odd already): 4 * (32 + 128 + 3).
+        assertEquals(4 * (32 + 128 + 3), KernelGeometry.unionSharedBytes(128, 1));
         // The key ids start where the value tile ends and are read as int4: every part a multiple of 16 bytes.
         assertEquals(0, KernelGeometry.clusterSharedBytes(128, 59) % 16);
         assertEquals(0, 4L * 7 * KernelGeometry.ATTN_KEY_TILE % 16);

@@ -170,8 +170,8 @@ class LaunchPlanTest {
                 "smyrf_cluster_ids order=QUERY_ORDER ids=QUERY_CLUSTERS",
                 "smyrf_cluster_ids order=KEY_ORDER ids=KEY_CLUSTERS",
                 "smyrf_cluster_attention_union keyValid=KEY_SORT_VALID globalKeys=GLOBAL_KEYS qCluster=QUERY_CLUSTERS"
-                        + " kCluster=KEY_CLUSTERS G=2 roundOut=ROUND_OUT",
-                "smyrf_combine roundOut=ROUND_OUT"), extensionWiring(record(s, true, false, 2, true)));
+                        + " kCluster=KEY_CLUSTERS G=2 window=0 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT H=3"), extensionWiring(record(s, true, false, 2, true)));
         // Union alone: no global keys, so no sort mask of its own either.
         assertEquals(List.of(
                 "smyrf_hash_queries keyValid=null",
@@ -179,19 +179,74 @@ class LaunchPlanTest {
                 "smyrf_cluster_ids order=QUERY_ORDER ids=QUERY_CLUSTERS",
                 "smyrf_cluster_ids order=KEY_ORDER ids=KEY_CLUSTERS",
                 "smyrf_cluster_attention_union keyValid=null globalKeys=null qCluster=QUERY_CLUSTERS"
-                        + " kCluster=KEY_CLUSTERS G=0 roundOut=ROUND_OUT",
-                "smyrf_combine roundOut=ROUND_OUT"), extensionWiring(record(s, false, false, 0, true)));
+                        + " kCluster=KEY_CLUSTERS G=0 window=0 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT H=3"), extensionWiring(record(s, false, false, 0, true)));
         // Global keys alone.
         assertEquals(List.of(
                 "smyrf_hash_queries keyValid=null",
                 "smyrf_hash_keys keyValid=KEY_SORT_VALID",
                 "smyrf_cluster_attention_global keyValid=KEY_SORT_VALID globalKeys=GLOBAL_KEYS G=1 roundOut=ROUND_OUT",
-                "smyrf_combine roundOut=ROUND_OUT"), extensionWiring(record(s, false, false, 1, false)));
+                "smyrf_combine roundOut=ROUND_OUT H=3"), extensionWiring(record(s, false, false, 1, false)));
+    }
+
+    @Test
+    void windowRoundFollowsTheHashRounds() {
+        SmyrfSizes s = SmyrfSizes.of(new AttentionShape(2, 300, 300, 16, 8), 3, ClusterPlan.resolve(300, 300, 30, null),
+                4);
+        assertEquals(4, s.rounds());
+        assertEquals(4L * 2 * 300 * 8, s.roundOutCount(), "H + 1 rounds");
+        assertEquals(3L * 2 * 300 * 8, s.hashRoundOutCount(), "the trace's H rounds");
+        // Window alone: the plain kernel for the hash rounds, the window kernel with the mask.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=keyValid",
+                "smyrf_hash_keys keyValid=keyValid",
+                "smyrf_cluster_attention keyValid=keyValid roundOut=ROUND_OUT",
+                "smyrf_window_attention keyValid=keyValid qCluster=null kCluster=null window=4 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT H=4"), extensionWiring(record(s, true, false, 0, false)));
+        // Global keys: never in the window, so it takes the sort mask too.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=null",
+                "smyrf_hash_keys keyValid=KEY_SORT_VALID",
+                "smyrf_cluster_attention_global keyValid=KEY_SORT_VALID globalKeys=GLOBAL_KEYS G=1 roundOut=ROUND_OUT",
+                "smyrf_window_attention keyValid=KEY_SORT_VALID qCluster=null kCluster=null window=4"
+                        + " roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT H=4"), extensionWiring(record(s, false, false, 1, false)));
+        // Both extensions: the union kernel counts the window, the window kernel reads the cluster ids.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=keyValid",
+                "smyrf_hash_keys keyValid=KEY_SORT_VALID",
+                "smyrf_cluster_ids order=QUERY_ORDER ids=QUERY_CLUSTERS",
+                "smyrf_cluster_ids order=KEY_ORDER ids=KEY_CLUSTERS",
+                "smyrf_cluster_attention_union keyValid=KEY_SORT_VALID globalKeys=GLOBAL_KEYS qCluster=QUERY_CLUSTERS"
+                        + " kCluster=KEY_CLUSTERS G=2 window=4 roundOut=ROUND_OUT",
+                "smyrf_window_attention keyValid=KEY_SORT_VALID qCluster=QUERY_CLUSTERS kCluster=KEY_CLUSTERS window=4"
+                        + " roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT H=4"), extensionWiring(record(s, true, false, 2, true)));
+        RecordingLauncher both = record(s, true, false, 2, true);
+        KernelLaunch window = both.launches.stream()
+                .filter(l -> l.entryPoint() == AttentionKernels.WINDOW_ATTENTION).findFirst().orElseThrow();
+        assertEquals(List.of(3, 2, 1), List.of(window.gridX(), window.gridY(), window.gridZ()), "ceil(300/128), B");
+        assertEquals(AttentionKernels.unionSharedBytes(s), window.sharedBytes());
+        // The window kernel keeps the hash rounds' slots: in-out, so checked mode does not poison them.
+        for (KernelArg a : window.args()) {
+            if (a instanceof KernelArg.Buffer b && b.name().startsWith("round")) {
+                assertEquals(KernelArg.Access.IN_OUT, b.access(), b.name());
+            }
+        }
+    }
+
+    @Test
+    void windowNeedsSelfAttention() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SmyrfSizes.of(new AttentionShape(1, 8, 16, 4, 4), 1, ClusterPlan.resolve(8, 16, 4, null), 2));
+        assertTrue(e.getMessage().contains("window 2 needs self-attention"), e.getMessage());
     }
 
     /** The launches that read the extensions' buffers, with those parameters (others left out). */
     private static List<String> extensionWiring(RecordingLauncher recorder) {
         Set<String> shown = Set.of("keyValid", "globalKeys", "qCluster", "kCluster", "order", "ids", "roundOut");
+        // The int arguments each extension adds, and the rounds the combine mixes.
+        Set<String> shownInts = Set.of("G", "window");
         List<String> lines = new java.util.ArrayList<>();
         for (KernelLaunch l : recorder.launches) {
             String entry = l.entryPoint().name();
@@ -203,8 +258,9 @@ class LaunchPlanTest {
             for (KernelArg a : l.args()) {
                 if (a instanceof KernelArg.Buffer b && shown.contains(b.name())) {
                     sb.append(' ').append(b.name()).append('=').append(b.buffer() == null ? "null" : b.buffer().purpose());
-                } else if (a instanceof KernelArg.Int i && i.name().equals("G")) {
-                    sb.append(" G=").append(i.value());
+                } else if (a instanceof KernelArg.Int i && (shownInts.contains(i.name())
+                        || entry.equals("smyrf_combine") && i.name().equals("H"))) {
+                    sb.append(' ').append(i.name()).append('=').append(i.value());
                 }
             }
             lines.add(sb.toString());
@@ -232,17 +288,31 @@ class LaunchPlanTest {
                         buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
                         0.5f, buffer("out", 4L * shape.outputElements()));
                 recordLayerLaunches(recorder, shape, masked);
-                for (KernelLaunch l : recorder.launches) {
-                    launched.add(l.entryPoint().name());
-                    KernelSignatures.Signature sig = signatures.get(l.entryPoint().name());
-                    assertNotNull(sig, l.entryPoint().name() + " is not in " + source);
-                    checkArguments(l, sig, source);
-                    checkBufferSizes(l, s);
-                    assertTrue(l.blockThreads() >= 1 && l.blockThreads() <= 1024, l.describe());
+                checkLaunches(recorder, s, signatures, source, launched);
+                // The local window (self-attention only): alone, with global keys, with both.
+                if (shape.queryLen() == shape.keyLen()) {
+                    SmyrfSizes windowed = SmyrfSizes.of(shape, hashes, plan, 5);
+                    for (int[] ext : new int[][] {{0, 0}, {3, 0}, {2, 1}}) {
+                        checkLaunches(record(windowed, masked, true, ext[0], ext[1] == 1), windowed, signatures, source,
+                                launched);
+                    }
                 }
             }
         }
         return launched;
+    }
+
+    /** Arguments, buffer sizes and block sizes of every recorded launch of a call with sizes {@code s}. */
+    private static void checkLaunches(RecordingLauncher recorder, SmyrfSizes s,
+            Map<String, KernelSignatures.Signature> signatures, String source, Set<String> launched) {
+        for (KernelLaunch l : recorder.launches) {
+            launched.add(l.entryPoint().name());
+            KernelSignatures.Signature sig = signatures.get(l.entryPoint().name());
+            assertNotNull(sig, l.entryPoint().name() + " is not in " + source);
+            checkArguments(l, sig, source);
+            checkBufferSizes(l, s);
+            assertTrue(l.blockThreads() >= 1 && l.blockThreads() <= 1024, l.describe());
+        }
     }
 
     /**
@@ -278,7 +348,8 @@ class LaunchPlanTest {
                 buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
                 buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
                 buffer("out", 4L * shape.outputElements()), withHashes);
-        SmyrfSequence.ExtensionBuffers ext = globalCount > 0 || union
+        // As the engine: extension buffers whenever an extension or the window is on.
+        SmyrfSequence.ExtensionBuffers ext = globalCount > 0 || union || s.window() > 0
                 ? SmyrfSequence.ExtensionBuffers.of(s, source, globalCount, union) : null;
         new SmyrfSequence(recorder).run(s, b, ext, 0.125f);
         return recorder;
@@ -358,6 +429,26 @@ class LaunchPlanTest {
                 need.put("kOrder", 4L * h * b * arg(l, "L") * arg(l, "Ck"));
                 need.put("roundOut", 4L * h * b * sh.queryLen() * sh.valueDim());
                 need.put("roundLse", 4L * h * b * sh.queryLen());
+            }
+            case "smyrf_window_attention" -> {
+                // Writes slot H of (H+1, B, Nq, dv): the whole buffer must exist.
+                assertEquals(s.window(), arg(l, "window"), entry);
+                assertTrue(s.window() > 0 && sh.queryLen() == sh.keyLen(), entry + " needs a window and Nq == Nk");
+                assertEquals(List.of((sh.queryLen() + KernelGeometry.ATTN_THREADS - 1) / KernelGeometry.ATTN_THREADS,
+                        sh.batch(), 1), List.of(l.gridX(), l.gridY(), l.gridZ()), "ceil(Nq / ATTN_THREADS), B");
+                boolean union = l.args().stream().anyMatch(a -> a instanceof KernelArg.Buffer buf
+                        && buf.name().equals("kCluster") && buf.buffer() != null);
+                long shared = KernelGeometry.clusterSharedBytes(KernelGeometry.ATTN_THREADS, sh.dim())
+                        + (union ? KernelGeometry.unionSharedBytes(KernelGeometry.ATTN_THREADS, s.hashes()) : 0);
+                assertEquals(shared, l.sharedBytes(), entry + " dynamic shared memory");
+                need.put("q", 4L * b * sh.queryLen() * sh.dim());
+                need.put("k", 4L * b * sh.keyLen() * sh.dim());
+                need.put("v", 4L * b * sh.keyLen() * sh.valueDim());
+                need.put("keyValid", b * sh.keyLen());
+                need.put("qCluster", 4L * h * b * sh.queryLen());
+                need.put("kCluster", 4L * h * b * sh.keyLen());
+                need.put("roundOut", 4L * (h + 1) * b * sh.queryLen() * sh.valueDim());
+                need.put("roundLse", 4L * (h + 1) * b * sh.queryLen());
             }
             case "smyrf_combine" -> {
                 need.put("roundOut", 4L * arg(l, "H") * arg(l, "rows") * arg(l, "dv"));
