@@ -199,9 +199,9 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
             float[] keyHashes = new float[(int) ((long) s.segments() * s.keyLen())];
             int[] queryOrder = new int[(int) s.queryOrderCount()];
             int[] keyOrder = new int[(int) s.keyOrderCount()];
-            // The hash rounds only, as the CPU engine's trace: the window's round is in the output.
-            float[] roundOut = new float[(int) s.hashRoundOutCount()];
-            float[] roundLse = new float[(int) s.hashRoundLseCount()];
+            // Every round, the window's (slot H) included, as in the CPU engine's trace.
+            float[] roundOut = new float[(int) s.roundOutCount()];
+            float[] roundLse = new float[(int) s.roundLseCount()];
             float[] out = new float[shape.outputElements()];
             stream.download(queryHashes, b.queryHashes(), "queryHashes");
             stream.download(keyHashes, b.keyHashes(), "keyHashes");

@@ -96,11 +96,5 @@ record SmyrfSizes(AttentionShape shape, int hashes, ClusterPlan plan, int queryS
     /** Elements of the per-round log-sum-exps (R, B, Nq). */
     long roundLseCount() { return (long) rounds() * shape.batch() * shape.queryLen(); }
 
-    /** Elements of the hash rounds' outputs (H, B, Nq, dv): what a trace reports (SmyrfTrace's layout). */
-    long hashRoundOutCount() { return (long) segments() * shape.queryLen() * shape.valueDim(); }
-
-    /** Elements of the hash rounds' log-sum-exps (H, B, Nq). */
-    long hashRoundLseCount() { return (long) segments() * shape.queryLen(); }
-
     long projectionCount() { return (long) (shape.dim() + 2) * hashes; }
 }
