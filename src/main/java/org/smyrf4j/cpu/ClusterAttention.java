@@ -33,7 +33,8 @@ final class ClusterAttention {
     static final int MIN_ITEMS_PER_THREAD = 8;
 
     /** One worker's scratch: the block buffers, the cluster's member lists and the logit bias. */
-    private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias) {
+    private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias, int[] queryIds,
+            int[] keyIds) {
     }
 
     /**
@@ -74,7 +75,8 @@ final class ClusterAttention {
                 pool.run(rows * clusters,
                         () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, kernel.blockCapacity()),
                                 new int[maxKeys], new int[plan.queryClusterSize()],
-                                union == null ? null : new float[kernel.blockCapacity() * maxKeys]),
+                                union == null ? null : new float[kernel.blockCapacity() * maxKeys],
+                                union == null ? null : new int[hashes], union == null ? null : new int[hashes * maxKeys]),
                         (item, s) -> cluster(kernel, inputs, plan, r, group + item / clusters, item % clusters,
                                 queryOrder, keyOrder, combine, roundOutputs, roundLse, extensions, s));
             }
@@ -164,13 +166,19 @@ final class ClusterAttention {
         UnionCounts union = extensions.union();
         float[] logCount = extensions.logCount();
         int window = extensions.window();
+        for (int j = 0; j < clusterKeys; j++) {
+            union.keyIds(b, s.keyRows()[j] - b * nk, s.keyIds(), j);
+        }
         for (int t = 0; t < count; t++) {
             int i = s.queries()[first + t];
+            union.queryIds(b, i, s.queryIds());
             int base = t * keyCount;
             for (int j = 0; j < clusterKeys; j++) {
-                int key = s.keyRows()[j] - b * nk;
-                int inWindow = window > 0 && Math.abs(i - key) <= window ? 1 : 0;
-                bias[base + j] = -logCount[union.count(b, i, key) + inWindow];
+                int n = union.count(s.queryIds(), s.keyIds(), j);
+                if (window > 0 && Math.abs(i - (s.keyRows()[j] - b * nk)) <= window) {
+                    n++;
+                }
+                bias[base + j] = -logCount[n];
             }
             for (int j = clusterKeys; j < keyCount; j++) {
                 bias[base + j] = -logCount[union.hashes()];

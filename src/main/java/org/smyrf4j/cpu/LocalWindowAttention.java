@@ -23,7 +23,8 @@ import org.smyrf4j.AttentionShape;
  */
 final class LocalWindowAttention {
 
-    private record Scratch(BlockScratch block, int[] keyRows, int[] keyIndex, float[] bias, boolean[] seen) {
+    private record Scratch(BlockScratch block, int[] keyRows, int[] keyIndex, float[] bias, boolean[] seen,
+            int[] queryIds, int[] keyIds) {
     }
 
     /** Where a trace keeps the window round: slot {@code round} of (rounds, B, Nq, dv) and (rounds, B, Nq). */
@@ -53,7 +54,9 @@ final class LocalWindowAttention {
         int maxKeys = block + 2 * window;
         pool.run(shape.batch() * blocksPerRow,
                 () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, block), new int[maxKeys],
-                        new int[maxKeys], new float[block * maxKeys], new boolean[block]),
+                        new int[maxKeys], new float[block * maxKeys], new boolean[block],
+                        union == null ? null : new int[union.hashes()],
+                        union == null ? null : new int[union.hashes() * maxKeys]),
                 (item, s) -> block(kernel, inputs, window, globalKeys, union, logCount, combine, trace,
                         item / blocksPerRow, item % blocksPerRow * block, Math.min(block, nq - item % blocksPerRow * block),
                         s));
@@ -86,17 +89,25 @@ final class LocalWindowAttention {
         if (keyCount == 0) {
             return;
         }
+        if (union != null) {
+            for (int p = 0; p < keyCount; p++) {
+                union.keyIds(b, s.keyIndex()[p], s.keyIds(), p);
+            }
+        }
         float[] bias = s.bias();
         // seen[t]: query first + t has a key in its window.
         boolean[] seen = s.seen();
         for (int t = 0; t < count; t++) {
             int i = first + t;
             seen[t] = false;
+            if (union != null) {
+                union.queryIds(b, i, s.queryIds());
+            }
             for (int p = 0; p < keyCount; p++) {
                 int j = s.keyIndex()[p];
                 float value = Float.NEGATIVE_INFINITY;
                 if (Math.abs(i - j) <= window) {
-                    value = union == null ? 0f : -logCount[union.count(b, i, j) + 1];
+                    value = union == null ? 0f : -logCount[union.count(s.queryIds(), s.keyIds(), p) + 1];
                     seen[t] = true;
                 }
                 bias[t * keyCount + p] = value;

@@ -44,14 +44,29 @@ final class UnionCounts {
         return ids;
     }
 
-    /** The rounds in which query i and (non-global) key j of row b share a cluster, in [0, H]. */
-    int count(int b, int i, int j) {
-        int n = 0;
+    /**
+     * Query i's cluster in each round of row b, into {@code ids[0..H)}: with {@link #keyIds} and
+     * {@link #count(int[], int[], int)}, a block counts n_ij from a few contiguous ints per pair
+     * instead of 2H scattered loads (the stride between rounds is B N).
+     */
+    void queryIds(int b, int i, int[] ids) {
         for (int r = 0; r < hashes; r++) {
-            int segment = r * batch + b;
-            if (queryCluster[segment * queryLen + i] == keyCluster[segment * keyLen + j]) {
-                n++;
-            }
+            ids[r] = queryCluster[(r * batch + b) * queryLen + i];
+        }
+    }
+
+    /** Key j's cluster in each round of row b, into {@code ids[p*H .. (p+1)*H)}. */
+    void keyIds(int b, int j, int[] ids, int p) {
+        for (int r = 0; r < hashes; r++) {
+            ids[p * hashes + r] = keyCluster[(r * batch + b) * keyLen + j];
+        }
+    }
+
+    /** n_ij from the ids of {@link #queryIds} and of key p of {@link #keyIds}. */
+    int count(int[] queryIds, int[] keyIds, int p) {
+        int n = 0;
+        for (int r = 0, k = p * hashes; r < hashes; r++, k++) {
+            n += queryIds[r] == keyIds[k] ? 1 : 0;
         }
         return n;
     }
