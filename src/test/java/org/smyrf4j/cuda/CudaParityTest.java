@@ -169,26 +169,7 @@ class CudaParityTest {
             cases.add(new RandomCase(EXTENSION_CASES, "large " + shape + " mask PREFIX [0, -1] union", config,
                     GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
         }
-        long start = System.nanoTime();
-        int withTies = 0;
-        double worst = 0;
-        for (RandomCase c : cases) {
-            SmyrfTrace reference = cpu.trace(c.config, c.inputs);
-            SmyrfTrace trace = gpu.trace(c.config, c.inputs);
-            TraceComparison report = compareTraces(c.label, c.inputs, reference, trace);
-            if (report.orderTies()) {
-                withTies++;
-                System.out.println(c.label + ": " + report.text());
-            } else {
-                worst = Math.max(worst, report.outputMaxDiff());
-            }
-            if (c.index % 4 == 0) {
-                assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
-            }
-        }
-        System.out.printf(Locale.ROOT, "extension parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
-                + " largest output difference without ties %.2e%n", cases.size(), SEED + 3, withTies,
-                (System.nanoTime() - start) / 1e9, worst);
+        compareStageByStage("extension parity", SEED + 3, cases);
     }
 
     /**
@@ -219,6 +200,15 @@ class CudaParityTest {
             cases.add(new RandomCase(WINDOW_CASES, "large " + shape + " mask PREFIX [0, -1] union window 64", config,
                     GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
         }
+        compareStageByStage("window parity", SEED + 4, cases);
+    }
+
+    /**
+     * Every case's trace on both engines, stage by stage; every fourth case's untraced attend
+     * against its trace. Prints the cases with order near-ties and the largest output difference
+     * of the others.
+     */
+    private static void compareStageByStage(String what, long seed, List<RandomCase> cases) {
         long start = System.nanoTime();
         int withTies = 0;
         double worst = 0;
@@ -236,8 +226,8 @@ class CudaParityTest {
                 assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
             }
         }
-        System.out.printf(Locale.ROOT, "window parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
-                + " largest output difference without ties %.2e%n", cases.size(), SEED + 4, withTies,
+        System.out.printf(Locale.ROOT, "%s: %d cases (seed %d), %d with order near-ties, %.1f s;"
+                + " largest output difference without ties %.2e%n", what, cases.size(), seed, withTies,
                 (System.nanoTime() - start) / 1e9, worst);
     }
 

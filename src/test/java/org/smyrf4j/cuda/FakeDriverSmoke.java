@@ -120,16 +120,7 @@ final class FakeDriverSmoke {
         AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false);
         AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(10).globalKeys(0, -1)
                 .unionRounds(true).build();
-        float[] host = gpu.attend(config, inputs);
-        compare("extensions attend", cpu.attend(config, inputs), host);
-        try (DeviceTensor q = gpu.upload(inputs.q(), 2, 40, 8);
-                DeviceTensor k = gpu.upload(inputs.k(), 2, 40, 8);
-                DeviceTensor v = gpu.upload(inputs.v(), 2, 40, 8);
-                DeviceMask mask = gpu.uploadMask(inputs.keyValid(), 2, 40);
-                DeviceTensor out = gpu.allocate(2, 40, 8)) {
-            gpu.attend(config, q, k, v, mask, out);
-            same("extensions on device tensors vs host arrays", host, gpu.download(out));
-        }
+        hostAndDeviceTensorsAgree("extensions", gpu, cpu, config, inputs);
         AttentionConfig outside = config.toBuilder().globalKeys(-41).build();
         String cpuMessage = refusal(() -> cpu.attend(outside, inputs));
         String gpuMessage = refusal(() -> gpu.attend(outside, inputs));
@@ -149,16 +140,7 @@ final class FakeDriverSmoke {
         AttentionInputs inputs = GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false);
         AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(10).globalKeys(0)
                 .localWindow(2).build();
-        float[] host = gpu.attend(config, inputs);
-        compare("window attend", cpu.attend(config, inputs), host);
-        try (DeviceTensor q = gpu.upload(inputs.q(), 2, 40, 8);
-                DeviceTensor k = gpu.upload(inputs.k(), 2, 40, 8);
-                DeviceTensor v = gpu.upload(inputs.v(), 2, 40, 8);
-                DeviceMask mask = gpu.uploadMask(inputs.keyValid(), 2, 40);
-                DeviceTensor out = gpu.allocate(2, 40, 8)) {
-            gpu.attend(config, q, k, v, mask, out);
-            same("window on device tensors vs host arrays", host, gpu.download(out));
-        }
+        hostAndDeviceTensorsAgree("window", gpu, cpu, config, inputs);
         AttentionInputs cross = GpuTestSupport.randomInputs(random, new AttentionShape(1, 40, 60, 8, 8), MaskKind.NONE,
                 false);
         String cpuMessage = refusal(() -> cpu.attend(config, cross));
@@ -168,6 +150,24 @@ final class FakeDriverSmoke {
                     + gpuMessage + "\"");
         }
         System.out.println("window on device tensors agrees; cross-attention refused: " + gpuMessage);
+    }
+
+    /**
+     * {@code config} on host arrays against the CPU engine, and on device tensors with a device
+     * mask (shape (2, 40, 40, 8, 8)) bit for bit against the host arrays.
+     */
+    private static void hostAndDeviceTensorsAgree(String what, CudaEngine gpu, CpuEngine cpu, AttentionConfig config,
+            AttentionInputs inputs) {
+        float[] host = gpu.attend(config, inputs);
+        compare(what + " attend", cpu.attend(config, inputs), host);
+        try (DeviceTensor q = gpu.upload(inputs.q(), 2, 40, 8);
+                DeviceTensor k = gpu.upload(inputs.k(), 2, 40, 8);
+                DeviceTensor v = gpu.upload(inputs.v(), 2, 40, 8);
+                DeviceMask mask = gpu.uploadMask(inputs.keyValid(), 2, 40);
+                DeviceTensor out = gpu.allocate(2, 40, 8)) {
+            gpu.attend(config, q, k, v, mask, out);
+            same(what + " on device tensors vs host arrays", host, gpu.download(out));
+        }
     }
 
     private static String refusal(Runnable call) {
