@@ -229,6 +229,24 @@ struct SmyrfLogitsOf<true, THREADS> {
 // Minimum resident blocks per SM for the extension kernels (see the comment at the top).
 #define SMYRF_EXT_MIN_BLOCKS 3
 
+// One pass of the extension and window kernels: this thread's query (row myRow, -1: none)
+// against key positions [0, keyCount), chunk by chunk of dv; writes its o row and lse.
+template <int THREADS, class KeyRowOf, class Logits>
+static __device__ __forceinline__ void smyrf_attend_pass(const SmyrfTileSmem& s, int* keyIndex,
+        const float* kRows, const float* vRows, int d, int dv, int keyCount, float scale, KeyRowOf keyRowOf,
+        Logits& logits, int myRow, float* outRows, float* lseRow) {
+    for (int col0 = 0; col0 < dv; col0 += SMYRF_ATTN_DV_CHUNK) {
+        SmyrfSoftmaxState st;
+        smyrf_attend_keys<THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, keyCount, scale, keyRowOf, logits, st);
+        if (myRow >= 0) {
+            smyrf_store_chunk(st, outRows + (size_t)myRow * dv, dv, col0);
+            if (col0 == 0) {
+                lseRow[myRow] = st.l > 0.0f ? st.m + logf(st.l) : -INFINITY;
+            }
+        }
+    }
+}
+
 // The body of both extension kernels; UNION picks the logit policy. qCluster / kCluster and
 // the local window are read only with UNION. The kernels declare the shared memory (smem: the
 // dynamic part; queryIndex, keyIndex: the static row indices of attention_tile.cuh).
@@ -287,16 +305,8 @@ static __device__ __forceinline__ void smyrf_cluster_attention_ext(float* smem, 
             smyrf_load_query_ids(myIds, qCluster, b, B, Nq, H, myRow);
             logits.myRow = myRow;
         }
-        for (int col0 = 0; col0 < dv; col0 += SMYRF_ATTN_DV_CHUNK) {
-            SmyrfSoftmaxState st;
-            smyrf_attend_keys<THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, keyCount, scale, keyRowOf, logits, st);
-            if (myRow >= 0) {
-                smyrf_store_chunk(st, outRows + (size_t)myRow * dv, dv, col0);
-                if (col0 == 0) {
-                    lseRow[myRow] = st.l > 0.0f ? st.m + logf(st.l) : -INFINITY;
-                }
-            }
-        }
+        smyrf_attend_pass<THREADS>(s, keyIndex, kRows, vRows, d, dv, keyCount, scale, keyRowOf, logits, myRow,
+                outRows, lseRow);
     }
 }
 
@@ -411,16 +421,8 @@ static __device__ __forceinline__ void smyrf_window_attention_body(float* smem, 
     if constexpr (UNION) {
         smyrf_load_query_ids(myIds, qCluster, b, B, Nq, H, myRow);
     }
-    for (int col0 = 0; col0 < dv; col0 += SMYRF_ATTN_DV_CHUNK) {
-        SmyrfSoftmaxState st;
-        smyrf_attend_keys<THREADS>(s, keyIndex, kRows, vRows, d, dv, col0, keyCount, scale, keyRowOf, logits, st);
-        if (myRow >= 0) {
-            smyrf_store_chunk(st, outRows + (size_t)myRow * dv, dv, col0);
-            if (col0 == 0) {
-                lseRow[myRow] = st.l > 0.0f ? st.m + logf(st.l) : -INFINITY;
-            }
-        }
-    }
+    smyrf_attend_pass<THREADS>(s, keyIndex, kRows, vRows, d, dv, keyCount, scale, keyRowOf, logits, myRow, outRows,
+            lseRow);
 }
 
 extern "C" __global__ void __launch_bounds__(SMYRF_ATTN_THREADS, SMYRF_EXT_MIN_BLOCKS)
