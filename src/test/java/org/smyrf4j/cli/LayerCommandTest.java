@@ -195,6 +195,9 @@ class LayerCommandTest {
                 "--memory has rank 2 but --x has rank 3");
         assertUsageError(layer("--key-valid", floats("mf.npy", new float[B * N], B, N).toString()),
                 "--key-valid must be uint8 or bool, got float32");
+        assertUsageError(layer("--memory", floats("mw.npy", new float[B * M * D], B, M, D).toString(),
+                "--mode", "smyrf", "--query-cluster", "23", "--local-window", "2"),
+                "--local-window: localWindow 2 needs self-attention (Nq == Nk), got Nq=23, Nk=17");
     }
 
     @Test
