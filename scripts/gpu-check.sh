@@ -138,9 +138,12 @@ check() {
         test_start=$(date +%s)
         # SIGQUIT first: the JVM prints every thread's stack (the bundled JRE has no jstack), then
         # the kill 15 s later. testfeed prints each test as it ends, so a timeout keeps them.
+        # Classes by name: CudaBertTest, CudaEngineTest and CudaLayerTest (short) before
+        # CudaParityTest (the longest), so that a timeout there leaves the others' results.
         timeout -s QUIT -k 15 "$TEST_TIMEOUT" "$JAVA" "${JVM_FLAGS[@]}" ${TEST_JVM_FLAGS[@]+"${TEST_JVM_FLAGS[@]}"} -Dsmyrf4j.repo="$DATA_ROOT" \
             -jar "$CONSOLE" execute \
             --disable-banner --disable-ansi-colors --details=testfeed --class-path "$JAR:$TEST_CLASSES" \
+            '--config=junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$ClassName' \
             "${TEST_SELECT[@]}" --include-tag gpu \
             --reports-dir "$LOG_DIR/junit"
         tests_rc=$?
