@@ -128,8 +128,9 @@ struct SmyrfUnionLogits {
     int window;
     int myRow;
     const int* keyIndex;
-    // n of keys 2m and 2m+1 in the low and high 16 bits of pairs[m] (n <= H <= 65535, the grid's
-    // z limit): half the registers of one count per key, which kept sm_80 from spilling.
+    // n of keys 2m and 2m+1 in the low and high 16 bits of pairs[m] (n <= H + 1 with the local
+    // window, and H is far below 65535: requireUnionFits bounds it by shared memory, about 288 at
+    // d = 64 on an H100): half the registers of one count per key, which kept sm_80 from spilling.
     unsigned pairs[SMYRF_ATTN_KEY_TILE / 2];
 
     __device__ __forceinline__ void stage(const int* keyIndex, int tile0) {

@@ -89,7 +89,8 @@ static __device__ __forceinline__ int smyrf_load_queries(const SmyrfTileSmem& s,
 // Folds keys [0, keyCount) into `st` for value columns [col0, col0 + DV_CHUNK): key position
 // p is row keyRowOf(p) of kRows/vRows, or masked when keyRowOf(p) < 0. Logits are
 // scale * (q . k), the dot product accumulated with fma over c ascending.
-// `logits` (SmyrfPlainLogits or SmyrfUnionLogits) may adjust each valid key's logit.
+// `logits` (SmyrfPlainLogits, SmyrfUnionLogits or SmyrfWindowLogits) may adjust each valid
+// key's logit; SmyrfWindowLogits gives -inf per thread, which the loop allows (see below).
 template <int THREADS, class KeyRowOf, class Logits>
 static __device__ __forceinline__ void smyrf_attend_keys(const SmyrfTileSmem& s, int* keyIndex,
         const float* __restrict__ kRows, const float* __restrict__ vRows, int d, int dv, int col0, int keyCount,
