@@ -33,8 +33,8 @@ final class ClusterAttention {
     static final int MIN_ITEMS_PER_THREAD = 8;
 
     /** One worker's scratch: the block buffers, the cluster's member lists and the logit bias. */
-    private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias, int[] queryIds,
-            int[] keyIds) {
+    private record Scratch(BlockScratch block, int[] keyRows, int[] queries, float[] bias, long[] querySignature,
+            long[] keySignatures) {
     }
 
     /**
@@ -76,7 +76,8 @@ final class ClusterAttention {
                         () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, kernel.blockCapacity()),
                                 new int[maxKeys], new int[plan.queryClusterSize()],
                                 union == null ? null : new float[kernel.blockCapacity() * maxKeys],
-                                union == null ? null : new int[hashes], union == null ? null : new int[hashes * maxKeys]),
+                                union == null ? null : new long[union.words()],
+                                union == null ? null : new long[union.words() * maxKeys]),
                         (item, s) -> cluster(kernel, inputs, plan, r, group + item / clusters, item % clusters,
                                 queryOrder, keyOrder, combine, roundOutputs, roundLse, extensions, s));
             }
@@ -167,14 +168,14 @@ final class ClusterAttention {
         float[] logCount = extensions.logCount();
         int window = extensions.window();
         for (int j = 0; j < clusterKeys; j++) {
-            union.keyIds(b, s.keyRows()[j] - b * nk, s.keyIds(), j);
+            union.keySignature(b, s.keyRows()[j] - b * nk, s.keySignatures(), j);
         }
         for (int t = 0; t < count; t++) {
             int i = s.queries()[first + t];
-            union.queryIds(b, i, s.queryIds());
+            union.querySignature(b, i, s.querySignature());
             int base = t * keyCount;
             for (int j = 0; j < clusterKeys; j++) {
-                int n = union.count(s.queryIds(), s.keyIds(), j);
+                int n = union.sharedRounds(s.querySignature(), s.keySignatures(), j);
                 if (window > 0 && Math.abs(i - (s.keyRows()[j] - b * nk)) <= window) {
                     n++;
                 }

@@ -24,7 +24,7 @@ import org.smyrf4j.AttentionShape;
 final class LocalWindowAttention {
 
     private record Scratch(BlockScratch block, int[] keyRows, int[] keyIndex, float[] bias, boolean[] seen,
-            int[] queryIds, int[] keyIds) {
+            long[] querySignature, long[] keySignatures) {
     }
 
     /** Where a trace keeps the window round: slot {@code round} of (rounds, B, Nq, dv) and (rounds, B, Nq). */
@@ -55,8 +55,8 @@ final class LocalWindowAttention {
         pool.run(shape.batch() * blocksPerRow,
                 () -> new Scratch(new BlockScratch(shape.dim(), shape.valueDim(), scale, block), new int[maxKeys],
                         new int[maxKeys], new float[block * maxKeys], new boolean[block],
-                        union == null ? null : new int[union.hashes()],
-                        union == null ? null : new int[union.hashes() * maxKeys]),
+                        union == null ? null : new long[union.words()],
+                        union == null ? null : new long[union.words() * maxKeys]),
                 (item, s) -> block(kernel, inputs, window, globalKeys, union, logCount, combine, trace,
                         item / blocksPerRow, item % blocksPerRow * block, Math.min(block, nq - item % blocksPerRow * block),
                         s));
@@ -91,7 +91,7 @@ final class LocalWindowAttention {
         }
         if (union != null) {
             for (int p = 0; p < keyCount; p++) {
-                union.keyIds(b, s.keyIndex()[p], s.keyIds(), p);
+                union.keySignature(b, s.keyIndex()[p], s.keySignatures(), p);
             }
         }
         float[] bias = s.bias();
@@ -101,13 +101,13 @@ final class LocalWindowAttention {
             int i = first + t;
             seen[t] = false;
             if (union != null) {
-                union.queryIds(b, i, s.queryIds());
+                union.querySignature(b, i, s.querySignature());
             }
             for (int p = 0; p < keyCount; p++) {
                 int j = s.keyIndex()[p];
                 float value = Float.NEGATIVE_INFINITY;
                 if (Math.abs(i - j) <= window) {
-                    value = union == null ? 0f : -logCount[union.count(s.queryIds(), s.keyIds(), p) + 1];
+                    value = union == null ? 0f : -logCount[union.sharedRounds(s.querySignature(), s.keySignatures(), p) + 1];
                     seen[t] = true;
                 }
                 bias[t * keyCount + p] = value;

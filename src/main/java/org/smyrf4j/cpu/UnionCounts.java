@@ -18,6 +18,15 @@ final class UnionCounts {
     private final int keyLen;
     private final int[] queryCluster;
     private final int[] keyCluster;
+    /** Signature layout: 16-bit lanes while every cluster id fits below the pads, else 32-bit. */
+    private final int laneBits;
+    private final int lanes;
+    private final int words;
+    private final long lowBits;
+    private final long topBits;
+    /** Unused lanes: different pads on the two sides, so they never count as equal. */
+    private final long queryPad;
+    private final long keyPad;
 
     UnionCounts(int hashes, int batch, int queryLen, int keyLen, ClusterPlan plan, int[] queryOrder,
             int[] keyOrder) {
@@ -28,6 +37,18 @@ final class UnionCounts {
         this.queryCluster = clusterIds(queryOrder, hashes * batch, queryLen, plan.paddedQueryLen(),
                 plan.queryClusterSize());
         this.keyCluster = clusterIds(keyOrder, hashes * batch, keyLen, plan.paddedKeyLen(), plan.keyClusterSize());
+        this.laneBits = plan.clusters() < (1 << 15) - 2 ? 16 : 32;
+        this.lanes = 64 / laneBits;
+        this.words = (hashes + lanes - 1) / lanes;
+        long low = (1L << (laneBits - 1)) - 1;
+        long lowPattern = 0;
+        for (int lane = 0; lane < lanes; lane++) {
+            lowPattern |= low << (lane * laneBits);
+        }
+        this.lowBits = lowPattern;
+        this.topBits = ~lowPattern;
+        this.queryPad = low;
+        this.keyPad = low - 1;
     }
 
     /** ids[segment * len + token] = sorted position / clusterSize, for tokens < len. */
@@ -45,30 +66,51 @@ final class UnionCounts {
     }
 
     /**
-     * Query i's cluster in each round of row b, into {@code ids[0..H)}: with {@link #keyIds} and
-     * {@link #count(int[], int[], int)}, a block counts n_ij from a few contiguous ints per pair
-     * instead of 2H scattered loads (the stride between rounds is B N).
+     * Long words per token signature: the H cluster ids packed {@link #lanes} to a word, so that
+     * {@link #sharedRounds} counts the equal ones with a few bit operations per word instead of
+     * a compare per round (the count is the union softmax's inner loop: one per query and key).
      */
-    void queryIds(int b, int i, int[] ids) {
-        for (int r = 0; r < hashes; r++) {
-            ids[r] = queryCluster[(r * batch + b) * queryLen + i];
-        }
+    int words() {
+        return words;
     }
 
-    /** Key j's cluster in each round of row b, into {@code ids[p*H .. (p+1)*H)}. */
-    void keyIds(int b, int j, int[] ids, int p) {
-        for (int r = 0; r < hashes; r++) {
-            ids[p * hashes + r] = keyCluster[(r * batch + b) * keyLen + j];
-        }
+    /** Query i's signature in row b, into {@code sig[0..words)}. */
+    void querySignature(int b, int i, long[] sig) {
+        pack(queryCluster, queryLen, b, i, sig, 0, queryPad);
     }
 
-    /** n_ij from the ids of {@link #queryIds} and of key p of {@link #keyIds}. */
-    int count(int[] queryIds, int[] keyIds, int p) {
+    /** Key j's signature in row b, into {@code sig[p*words .. (p+1)*words)}. */
+    void keySignature(int b, int j, long[] sig, int p) {
+        pack(keyCluster, keyLen, b, j, sig, p * words, keyPad);
+    }
+
+    /**
+     * n_ij: the lanes where query signature {@code q} equals key p's signature in {@code k}.
+     * A lane of {@code x = q ^ k} is zero exactly when neither {@code x} nor
+     * {@code (x & low) + low} has its top bit set ({@code low}: every lane's bits below the top
+     * one; the sum cannot carry into the next lane).
+     */
+    int sharedRounds(long[] q, long[] k, int p) {
         int n = 0;
-        for (int r = 0, k = p * hashes; r < hashes; r++, k++) {
-            n += queryIds[r] == keyIds[k] ? 1 : 0;
+        for (int w = 0, o = p * words; w < words; w++, o++) {
+            long x = q[w] ^ k[o];
+            long y = (x & lowBits) + lowBits;
+            n += Long.bitCount(~(y | x) & topBits);
         }
         return n;
+    }
+
+    /** Packs token t's ids of rounds 0..H-1, lane r % lanes of word r / lanes; unused lanes get pad. */
+    private void pack(int[] ids, int len, int b, int t, long[] sig, int from, long pad) {
+        for (int w = 0; w < words; w++) {
+            long word = 0;
+            for (int lane = 0; lane < lanes; lane++) {
+                int r = w * lanes + lane;
+                long id = r < hashes ? ids[(r * batch + b) * len + t] : pad;
+                word |= id << (lane * laneBits);
+            }
+            sig[from + w] = word;
+        }
     }
 
     int hashes() {
