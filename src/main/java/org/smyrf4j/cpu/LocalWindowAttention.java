@@ -1,5 +1,6 @@
 package org.smyrf4j.cpu;
 
+import java.util.Arrays;
 import org.smyrf4j.AttentionInputs;
 import org.smyrf4j.AttentionShape;
 
@@ -31,6 +32,11 @@ final class LocalWindowAttention {
     private record Trace(float[] outputs, float[] lse, int round) {
     }
 
+    /** What every block of one call shares. */
+    private record Stage(BlockAttention kernel, AttentionInputs inputs, int window, GlobalKeys globalKeys,
+            UnionCounts union, float[] logCount, RoundCombine combine, Trace trace) {
+    }
+
     private LocalWindowAttention() {
     }
 
@@ -47,6 +53,7 @@ final class LocalWindowAttention {
             GlobalKeys globalKeys, UnionCounts union, float[] logCount, RoundCombine combine, float[] roundOutputs,
             float[] roundLse, int round) {
         Trace trace = roundOutputs == null ? null : new Trace(roundOutputs, roundLse, round);
+        Stage stage = new Stage(kernel, inputs, window, globalKeys, union, logCount, combine, trace);
         AttentionShape shape = inputs.shape();
         int nq = shape.queryLen();
         int block = blockWidth(kernel, window);
@@ -57,9 +64,10 @@ final class LocalWindowAttention {
                         new int[maxKeys], new float[block * maxKeys], new boolean[block],
                         union == null ? null : new long[union.words()],
                         union == null ? null : new long[union.words() * maxKeys]),
-                (item, s) -> block(kernel, inputs, window, globalKeys, union, logCount, combine, trace,
-                        item / blocksPerRow, item % blocksPerRow * block, Math.min(block, nq - item % blocksPerRow * block),
-                        s));
+                (item, s) -> {
+                    int first = item % blocksPerRow * block;
+                    block(stage, item / blocksPerRow, first, Math.min(block, nq - first), s);
+                });
     }
 
     /** Queries per block: 2w + 1 rounded up to the kernel's lanes, at most its block capacity. */
@@ -68,20 +76,22 @@ final class LocalWindowAttention {
     }
 
     /** Queries [first, first + count) of batch row b. */
-    private static void block(BlockAttention kernel, AttentionInputs inputs, int window, GlobalKeys globalKeys,
-            UnionCounts union, float[] logCount, RoundCombine combine, Trace trace, int b, int first, int count,
-            Scratch s) {
+    private static void block(Stage stage, int b, int first, int count, Scratch s) {
+        AttentionInputs inputs = stage.inputs();
+        int window = stage.window();
+        UnionCounts union = stage.union();
+        Trace trace = stage.trace();
         int nq = inputs.shape().queryLen();
         int nk = inputs.shape().keyLen();
         int dv = inputs.shape().valueDim();
         if (trace != null) {
             // o = 0, lse = -inf until a query's window result replaces them (SPEC step 6's rule).
             int row = (trace.round() * inputs.shape().batch() + b) * nq + first;
-            java.util.Arrays.fill(trace.lse(), row, row + count, Float.NEGATIVE_INFINITY);
+            Arrays.fill(trace.lse(), row, row + count, Float.NEGATIVE_INFINITY);
         }
         int keyCount = 0;
         for (int j = Math.max(0, first - window), last = Math.min(nk - 1, first + count - 1 + window); j <= last; j++) {
-            if (inputs.isKeyValid(b, j) && !globalKeys.isGlobal(b, j)) {
+            if (inputs.isKeyValid(b, j) && !stage.globalKeys().isGlobal(b, j)) {
                 s.keyIndex()[keyCount] = j;
                 s.keyRows()[keyCount++] = b * nk + j;
             }
@@ -107,13 +117,15 @@ final class LocalWindowAttention {
                 int j = s.keyIndex()[p];
                 float value = Float.NEGATIVE_INFINITY;
                 if (Math.abs(i - j) <= window) {
-                    value = union == null ? 0f : -logCount[union.sharedRounds(s.querySignature(), s.keySignatures(), p) + 1];
+                    value = union == null ? 0f
+                            : -stage.logCount()[union.sharedRounds(s.querySignature(), s.keySignatures(), p) + 1];
                     seen[t] = true;
                 }
                 bias[t * keyCount + p] = value;
             }
         }
         BlockScratch scratch = s.block();
+        BlockAttention kernel = stage.kernel();
         scratch.startBlock(count, kernel.widthFor(count));
         for (int t = 0; t < count; t++) {
             scratch.putQuery(inputs.q(), b * nq + first + t, t);
@@ -121,7 +133,7 @@ final class LocalWindowAttention {
         kernel.attend(inputs.k(), inputs.v(), s.keyRows(), keyCount, scratch, bias);
         for (int t = 0; t < count; t++) {
             if (seen[t]) {
-                combine.add(b * nq + first + t, scratch.acc, t * dv, scratch.lse[t]);
+                stage.combine().add(b * nq + first + t, scratch.acc, t * dv, scratch.lse[t]);
                 if (trace != null) {
                     int row = (trace.round() * inputs.shape().batch() + b) * nq + first + t;
                     System.arraycopy(scratch.acc, t * dv, trace.outputs(), row * dv, dv);
