@@ -86,8 +86,8 @@ class BertRealModelTest {
     /**
      * docs/quality.md's claims at 128 tokens (16 windows, 304 masked tokens, seeds 0): plain SMYRF
      * at half the attention memory within 0.03 of the issue's independent 0.62 agreement; [CLS]
-     * and [SEP] as global keys at least 0.70; with union softmax and a local window of 15, at
-     * least 0.80 (measured 0.636, 0.701 and 0.836).
+     * and [SEP] as global keys at least 0.70; one round of 32 with global keys, union softmax and
+     * a local window of 15, at least 0.80 (measured 0.635, 0.701 and 0.819).
      */
     @Test
     void halfMemoryModesReachTheirDocumentedAgreement() throws IOException {
@@ -101,9 +101,9 @@ class BertRealModelTest {
         AttentionConfig global = plain.toBuilder().globalKeys(0, -1).build();
         double globalAgreement = eval.compare(eval.run(engine, l -> global), dense).agreement();
         assertTrue(globalAgreement >= 0.70, "global keys, 2 x 32: agreement " + globalAgreement);
-        AttentionConfig window = AttentionConfig.builder().hashes(2).clusterSize(16).globalKeys(0, -1)
+        AttentionConfig window = AttentionConfig.builder().hashes(1).clusterSize(32).globalKeys(0, -1)
                 .unionRounds(true).localWindow(15).build();
         double windowAgreement = eval.compare(eval.run(engine, l -> window), dense).agreement();
-        assertTrue(windowAgreement >= 0.80, "global keys + union + window 15, 2 x 16: agreement " + windowAgreement);
+        assertTrue(windowAgreement >= 0.80, "global keys + union + window 15, 1 x 32: agreement " + windowAgreement);
     }
 }
