@@ -461,16 +461,16 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
      *
      * @param globalKeys  the configured global key positions (empty: none; SMYRF only)
      * @param unionRounds the union softmax across rounds (SMYRF only)
-     * @param window      the local window w, 0 when off (SMYRF only; also in {@code sizes})
      */
     private record Call(Mode mode, AttentionShape shape, SmyrfSizes sizes, float[] projections, float scale,
-            int[] globalKeys, boolean unionRounds, int window) {
+            int[] globalKeys, boolean unionRounds) {
         String stage() {
             return mode == Mode.DENSE ? "dense attention" : "SMYRF (hash, sort, cluster attention, combine)";
         }
 
         boolean hasExtensions() {
-            return globalKeys.length > 0 || unionRounds || window > 0;
+            // The local window lives in sizes (it sizes the round buffers).
+            return globalKeys.length > 0 || unionRounds || (sizes != null && sizes.window() > 0);
         }
     }
 
@@ -483,7 +483,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                         + " on the GPU (grid dimension y), got " + shape.batch());
             }
             // Dense attention sees every key already: the extensions change nothing (as on the CPU).
-            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false, 0);
+            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false);
         }
         return prepareSmyrf(config, shape);
     }
@@ -504,7 +504,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
             }
         }
         return new Call(Mode.SMYRF, shape, sizes, config.projections(shape.dim()), config.scale(shape.dim()),
-                config.globalKeys(), config.unionRounds(), window);
+                config.globalKeys(), config.unionRounds());
     }
 
     /** The call's global keys resolved against the mask (null: none configured, or not SMYRF). */
