@@ -67,12 +67,7 @@ class ExtensionsTest {
         float[] actual = engine.attend(config, in);
         BitExact.assertSame(trace.output(), actual, "attend vs trace");
         assertRoundsCombineToOutput(trace, hashes + (window > 0 ? 1 : 0), 7);
-        for (int i = 0; i < expected.length; i++) {
-            if (!(Math.abs(expected[i] - actual[i]) <= REFERENCE_TOLERANCE)) {
-                throw new AssertionError("first difference at " + i + ": reference " + expected[i] + ", engine "
-                        + actual[i] + " (" + config + ")");
-            }
-        }
+        assertMatchesReference(expected, actual, config);
     }
 
     @Property(tries = TRIES, seed = "22")
@@ -181,12 +176,7 @@ class ExtensionsTest {
         AttentionConfig config = b.build();
         double[] expected = reference(config, in, engine.trace(config, in));
         float[] actual = engine.attend(config, in);
-        for (int i = 0; i < expected.length; i++) {
-            if (!(Math.abs(expected[i] - actual[i]) <= REFERENCE_TOLERANCE)) {
-                throw new AssertionError("first difference at " + i + ": reference " + expected[i] + ", engine "
-                        + actual[i] + " (" + config + ")");
-            }
-        }
+        assertMatchesReference(expected, actual, config);
     }
 
     @Property(tries = 1)
@@ -196,6 +186,15 @@ class ExtensionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.attend(config, in));
         assertTrue(e.getMessage().contains("localWindow 2 needs self-attention"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> AttentionConfig.builder().localWindow(-1).build());
+    }
+
+    private static void assertMatchesReference(double[] expected, float[] actual, AttentionConfig config) {
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= REFERENCE_TOLERANCE)) {
+                throw new AssertionError("first difference at " + i + ": reference " + expected[i] + ", engine "
+                        + actual[i] + " (" + config + ")");
+            }
+        }
     }
 
     /**

@@ -124,30 +124,7 @@ class CudaParityTest {
         if (LARGE_CASES) {
             cases.addAll(largeCases(random));
         }
-        long start = System.nanoTime();
-        int withTies = 0;
-        double worst = 0;
-        String worstCase = "none";
-        for (RandomCase c : cases) {
-            SmyrfTrace reference = cpu.trace(c.config, c.inputs);
-            SmyrfTrace trace = gpu.trace(c.config, c.inputs);
-            TraceComparison report = compareTraces(c.label, c.inputs, reference, trace);
-            if (report.orderTies()) {
-                withTies++;
-                System.out.println(c.label + ": " + report.text());
-            } else if (report.outputMaxDiff() > worst) {
-                worst = report.outputMaxDiff();
-                worstCase = c.label;
-            }
-            if (c.index % 4 == 0) {
-                // The untraced path (no hash buffers) gives the same output bit for bit.
-                assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
-            }
-        }
-        // The margin to OUTPUT_TOLERANCE over the cases without ties, so a run shows how close it came.
-        System.out.printf(Locale.ROOT, "random parity: %d cases (seed %d), %d with order near-ties, %.1f s;"
-                + " largest output difference without ties %.2e (%s)%n", cases.size(), SEED, withTies,
-                (System.nanoTime() - start) / 1e9, worst, worstCase);
+        compareStageByStage("random parity", SEED, cases);
     }
 
     /**
@@ -206,12 +183,13 @@ class CudaParityTest {
     /**
      * Every case's trace on both engines, stage by stage; every fourth case's untraced attend
      * against its trace. Prints the cases with order near-ties and the largest output difference
-     * of the others.
+     * of the others, with the case that gave it.
      */
     private static void compareStageByStage(String what, long seed, List<RandomCase> cases) {
         long start = System.nanoTime();
         int withTies = 0;
         double worst = 0;
+        String worstCase = "none";
         for (RandomCase c : cases) {
             SmyrfTrace reference = cpu.trace(c.config, c.inputs);
             SmyrfTrace trace = gpu.trace(c.config, c.inputs);
@@ -219,16 +197,19 @@ class CudaParityTest {
             if (report.orderTies()) {
                 withTies++;
                 System.out.println(c.label + ": " + report.text());
-            } else {
-                worst = Math.max(worst, report.outputMaxDiff());
+            } else if (report.outputMaxDiff() > worst) {
+                worst = report.outputMaxDiff();
+                worstCase = c.label;
             }
             if (c.index % 4 == 0) {
+                // The untraced path (no hash buffers) gives the same output bit for bit.
                 assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
             }
         }
+        // The margin to OUTPUT_TOLERANCE over the cases without ties, so a run shows how close it came.
         System.out.printf(Locale.ROOT, "%s: %d cases (seed %d), %d with order near-ties, %.1f s;"
-                + " largest output difference without ties %.2e%n", what, cases.size(), seed, withTies,
-                (System.nanoTime() - start) / 1e9, worst);
+                + " largest output difference without ties %.2e (%s)%n", what, cases.size(), seed, withTies,
+                (System.nanoTime() - start) / 1e9, worst, worstCase);
     }
 
     /** {@code c} with global keys ({@code kind} 0), union softmax (1) or both (2). */
