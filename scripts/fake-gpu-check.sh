@@ -36,6 +36,8 @@ export TEST_SELECT=${FAKE_TESTS:-"--select-class org.smyrf4j.cuda.CudaParityTest
 --select-method $ENGINE#extensionsRunOnDeviceTensorsAndRefuseWhatDoesNotFit"}
 export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.extensionCases=6 -Dsmyrf4j.test.largeCases=false"
 export QUICK_TIMINGS=1
+# The native driver would look for a real GPU behind the stand-in library.
+export NATIVE=0
 export STAGE_BENCH_ARGS="--sizes 256 --runs 1"
 export BENCH_ARGS="--batch 2 --dim 16 --hashes 2 --cluster 32 --lengths 256 --warmup 1 --repeats 2 --dense-budget 60"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-1500}

@@ -12,7 +12,9 @@
 # junit/ (JUnit XML reports), stages.txt, bench.txt + bench-cuda.csv (the bench command; no
 # --plot: the bundled JRE has no java.desktop), sdpa.csv (PyTorch) and gpu-table.md (the two side by side, scripts/gpu_table.py).
 # Each step has a time limit so the whole run stays under 5 minutes; the exit status is 0 when
-# the gpu tests pass (or skip, where no GPU is usable).
+# the gpu tests pass (or skip, where no GPU is usable). With nvcc on the machine, the native driver
+# (smyrf-gpu, built there in the background) checks the kernels in the time left, or instead of
+# the Java steps where no JVM starts: native-build.log, and its output in gpu-check.log.
 #
 # For rehearsals on a stand-in driver (scripts/fake-gpu-check.sh): TEST_SELECT replaces the test
 # selection (default: the package), TEST_JVM_FLAGS adds JVM flags to the test run,
@@ -35,10 +37,99 @@ read -r -a STAGE_BENCH_ARGS <<< "${STAGE_BENCH_ARGS:-}"
 read -r -a BENCH_ARGS <<< "${BENCH_ARGS:---batch 16 --dim 64 --hashes 4 --cluster 128 --lengths 1k,2k,4k,8k,16k,32k,64k --warmup 3 --repeats 10 --dense-budget 25}"
 read -r -a SDPA_ARGS <<< "${SDPA_ARGS:---rows 16 --dim 64 --lengths 1024,2048,4096,8192,16384,32768,65536}"
 
+# The native driver (src/test/cpp/kernel_driver.cpp built with nvcc on the machine) checks the
+# kernels without Java: it stands in when no JVM starts here, and otherwise uses the time left
+# before TIME_BUDGET (seconds from the start) for its self-check and compute-sanitizer on the
+# local window kernel. NATIVE=0 turns it off (the stand-in driver rehearsal does).
+NATIVE=${NATIVE:-1}
+TIME_BUDGET=${TIME_BUDGET:-420}
+NATIVE_DIR="$REPO/build/gpu-check-native"
+NATIVE_BIN="$NATIVE_DIR/smyrf-gpu"
+
 mkdir -p "$LOG_DIR"
 LOG="$LOG_DIR/gpu-check.log"
 
 section() { printf '\n===== %s =====\n' "$*"; }
+
+# The first of the named CUDA tools on PATH or in the usual install folders.
+cuda_tool() {
+    command -v "$1" 2>/dev/null && return 0
+    local dir
+    for dir in /usr/local/cuda/bin /usr/local/cuda-*/bin /opt/cuda/bin; do
+        [[ -x "$dir/$1" ]] && { echo "$dir/$1"; return 0; }
+    done
+    return 1
+}
+
+# Builds smyrf-gpu in the background while the Java steps run (about 30 s of one core).
+NATIVE_BUILD_PID=""
+start_native_build() {
+    [[ "$NATIVE" == 0 ]] && return 0
+    local nvcc arch
+    if ! nvcc=$(cuda_tool nvcc); then
+        echo "native driver: no nvcc here, so no native checks"
+        return 0
+    fi
+    arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .')
+    [[ "$arch" =~ ^[0-9]+$ ]] || arch=90
+    mkdir -p "$NATIVE_DIR"
+    echo "native driver: building $NATIVE_BIN for sm_$arch with $nvcc in the background"
+    ( "$nvcc" -x cu -arch="sm_$arch" -O2 -Isrc/main/cuda -Isrc/test/cpp -o "$NATIVE_BIN" \
+        src/test/cpp/kernel_driver.cpp src/main/cuda/*.cu >"$LOG_DIR/native-build.log" 2>&1 ) &
+    NATIVE_BUILD_PID=$!
+}
+
+seconds_left() { echo $(( started + TIME_BUDGET - $(date +%s) )); }
+
+# One native step under a time limit of at most $1 seconds, and only if that much time is left
+# (minus a margin for the summary).
+native_step() {
+    local cap=$1; shift
+    local left=$(( $(seconds_left) - 10 ))
+    if (( left < 20 )); then
+        echo "skipped, out of time: $*"
+        return 0
+    fi
+    (( cap > left )) && cap=$left
+    echo "--- $* (limit ${cap} s)"
+    local step_start=$(date +%s)
+    timeout -k 5 "$cap" "$@"
+    local rc=$?
+    echo "exit status: $rc ($(( $(date +%s) - step_start )) s)"
+    return $rc
+}
+
+# The kernels through the native driver: every shape of the self-check against the serial
+# reference, then the local window kernel under compute-sanitizer (synccheck first: its threads
+# reach barriers after -inf logits, which only the hardware can judge), then the stage timings
+# when asked for (no Java here to run the benchmark).
+native_checks() {
+    local with_bench=$1
+    section "native driver (kernel_driver.cpp through nvcc: the kernels without Java)"
+    if [[ -z "$NATIVE_BUILD_PID" ]]; then
+        echo "skipped: not built (NATIVE=$NATIVE)"
+        return 0
+    fi
+    if ! wait "$NATIVE_BUILD_PID" || [[ ! -x "$NATIVE_BIN" ]]; then
+        echo "the build failed:"
+        tail -20 "$LOG_DIR/native-build.log"
+        return 1
+    fi
+    native_step 90 "$NATIVE_BIN" --self-check --more
+    native_rc=$?
+    if [[ "$with_bench" == 1 ]]; then
+        native_step 60 "$NATIVE_BIN" --bench
+    fi
+    local sanitizer tool
+    if ! sanitizer=$(cuda_tool compute-sanitizer); then
+        echo "no compute-sanitizer here"
+        return "$native_rc"
+    fi
+    for tool in synccheck racecheck memcheck; do
+        native_step 60 "$sanitizer" --tool "$tool" --error-exitcode 3 "$NATIVE_BIN" --self-check --only window
+    done
+    return "$native_rc"
+}
 
 # The whole run; its output goes to the terminal and to $LOG.
 check() {
@@ -60,11 +151,17 @@ check() {
         echo "error: the bundled JRE does not start here and no java is on PATH:"
         "$BUNDLE/jre/bin/java" -version 2>&1 | head -5
         ldd --version 2>&1 | head -1
+        nvidia-smi 2>/dev/null
+        start_native_build
+        native_checks 1
         return 2
     else
         echo "error: no bundled JRE at $BUNDLE/jre and no java on PATH: run make bundle first"
+        start_native_build
+        native_checks 1
         return 2
     fi
+    start_native_build
     JAR="$BUNDLE/smyrf4j.jar"
     [[ -f "$JAR" ]] || JAR="$REPO/target/smyrf4j.jar"
     # JCuda writes its JNI libraries to java.io.tmpdir and loads them from there: a folder of
@@ -194,8 +291,11 @@ check() {
         echo "skipped: needs both $LOG_DIR/bench-cuda.csv and $LOG_DIR/sdpa.csv"
     fi
 
+    native_rc=skipped
+    native_checks 0
+
     section "summary"
-    echo "info=$info_rc probe=$probe_rc tests=$tests_rc stages=$stage_rc bench=$bench_rc, $(( $(date +%s) - started )) s"
+    echo "info=$info_rc probe=$probe_rc tests=$tests_rc stages=$stage_rc bench=$bench_rc native=$native_rc, $(( $(date +%s) - started )) s"
     echo "logs: $LOG_DIR"
     return "$tests_rc"
 }

@@ -362,6 +362,12 @@ void print_geometry() {
 int bench();  // kernel_bench.cuh, GPU build only
 #endif
 
+#ifdef SMYRF_CUDA_EMU
+constexpr const char* kProgram = "smyrf-emu";
+#else
+constexpr const char* kProgram = "smyrf-gpu";
+#endif
+
 int main(int argc, char** argv) {
     try {
         std::vector<std::string> args(argv + 1, argv + argc);
@@ -394,11 +400,11 @@ int main(int argc, char** argv) {
             write_stages(args[1], smyrf::run(c));
             return 0;
         }
-        std::fprintf(stderr, "usage: smyrf-emu --geometry | --self-check [--more|--large] [--only <text>] | <caseDir> <outDir>"
-                " | --gemm <caseDir> <outDir>\n");
+        std::fprintf(stderr, "usage: %s --geometry | --self-check [--more|--large] [--only <text>] | <caseDir> <outDir>"
+                " | --gemm <caseDir> <outDir>\n", kProgram);
         return 2;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "smyrf-emu: %s\n", e.what());
+        std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
         return 1;
     }
 }
