@@ -17,6 +17,11 @@
 #define SMYRF_ATTN_KEY_TILE 32
 // Value columns a thread accumulates in registers per pass over the keys.
 #define SMYRF_ATTN_DV_CHUNK 32
+// Tensor-core cluster attention (attention_tc.cu): threads per block (4 warps), query rows per
+// pass (16 per warp, one wmma row tile each) and keys staged per tile (two wmma column tiles).
+#define SMYRF_TC_THREADS 128
+#define SMYRF_TC_QUERY_ROWS 64
+#define SMYRF_TC_KEY_TILE 32
 // Threads per dense block = queries per block.
 #define SMYRF_DENSE_THREADS 128
 // Threads per combine block: one query row per thread.
@@ -43,5 +48,16 @@
 // set; attention.cu, SmyrfUnionLogits).
 #define SMYRF_UNION_SHARED_BYTES(threads, hashes) \
     (4 * ((hashes) * SMYRF_ATTN_KEY_TILE + (threads) * ((hashes) | 1) + (hashes) + 2))
+
+// Dynamic shared memory of a tensor-core cluster-attention block for head dims d and dv: query
+// rows and key rows padded to a multiple of 8 columns (one tf32 k-step), value rows and the
+// output accumulator to a multiple of 16 (one wmma column tile), each row 4 floats longer than
+// that (16 bytes, so rows shift banks and every tile start stays 32-byte aligned), and the
+// logits / probabilities of one key tile per query row; all float.
+#define SMYRF_TC_ROUND_UP(x, m) ((((x) + (m) - 1) / (m)) * (m))
+#define SMYRF_TC_SHARED_BYTES(d, dv)                                                      \
+    (4 * ((SMYRF_TC_QUERY_ROWS + SMYRF_TC_KEY_TILE) * (SMYRF_TC_ROUND_UP(d, 8) + 4) +     \
+          (SMYRF_TC_KEY_TILE + SMYRF_TC_QUERY_ROWS) * (SMYRF_TC_ROUND_UP(dv, 16) + 4) +   \
+          SMYRF_TC_QUERY_ROWS * (SMYRF_TC_KEY_TILE + 4)))
 
 #endif

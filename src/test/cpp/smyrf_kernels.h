@@ -23,6 +23,9 @@ __global__ void smyrf_extract_order(const smyrf_u64* keys, int segLen, int padde
 __global__ void smyrf_cluster_attention(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,
         const int* qOrder, const int* kOrder, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L,
         float scale, float* roundOut, float* roundLse);
+__global__ void smyrf_cluster_attention_tc(const float* q, const float* k, const float* v, const smyrf_u8* keyValid,
+        const int* qOrder, const int* kOrder, int B, int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L,
+        float scale, float* roundOut, float* roundLse);
 __global__ void smyrf_cluster_ids(const int* order, int segments, int len, int paddedLen, int clusterSize, int* ids);
 __global__ void smyrf_cluster_attention_global(const float* q, const float* k, const float* v,
         const smyrf_u8* keyValid, const int* qOrder, const int* kOrder, const int* globalKeys, int B, int H, int Nq,
