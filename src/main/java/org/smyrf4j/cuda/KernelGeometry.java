@@ -20,6 +20,12 @@ public final class KernelGeometry {
     public static final int ATTN_KEY_TILE = 32;
     /** Value columns a thread accumulates in registers per pass over the keys. */
     public static final int ATTN_DV_CHUNK = 32;
+    /** Threads per tensor-core cluster-attention block (attention_tc.cu): 4 warps. */
+    public static final int TC_THREADS = 128;
+    /** Query rows a tensor-core block takes per pass: 16 per warp, one wmma row tile each. */
+    public static final int TC_QUERY_ROWS = 64;
+    /** Keys a tensor-core block stages per tile: two wmma column tiles. */
+    public static final int TC_KEY_TILE = 32;
     /** Threads per dense block, one query each. */
     public static final int DENSE_THREADS = 128;
     /** Threads per combine block. */
@@ -71,6 +77,45 @@ public final class KernelGeometry {
      */
     public static long unionSharedBytes(int threads, int hashes) {
         return 4L * ((long) hashes * ATTN_KEY_TILE + (long) threads * (hashes | 1) + hashes + 2);
+    }
+
+    /**
+     * Dynamic shared memory of a tensor-core cluster-attention block, in bytes:
+     * {@code 4 * ((QUERY_ROWS + KEY_TILE) * (up(d, 8) + 4) + (KEY_TILE + QUERY_ROWS) * (up(dv, 16) + 4)
+     * + QUERY_ROWS * (KEY_TILE + 4))}, up(x, m) = x rounded up to a multiple of m — the pass's
+     * query rows and a key tile padded to whole tf32 k-steps (8 columns), a value tile and the
+     * output accumulator padded to whole wmma column tiles (16), every row 4 floats longer (so
+     * rows shift banks and tile starts stay 32-byte aligned), and one key tile's logits per
+     * query row; all float32. smyrf_geometry.h spells it {@code SMYRF_TC_SHARED_BYTES(d, dv)}.
+     *
+     * @param dim      head dimension d of q and k
+     * @param valueDim head dimension dv of v
+     */
+    public static long tensorCoreSharedBytes(int dim, int valueDim) {
+        long keyRow = roundUp(dim, 8) + 4;
+        long valueRow = roundUp(valueDim, 16) + 4;
+        return 4L * ((TC_QUERY_ROWS + TC_KEY_TILE) * keyRow + (TC_KEY_TILE + TC_QUERY_ROWS) * valueRow
+                + (long) TC_QUERY_ROWS * (TC_KEY_TILE + 4));
+    }
+
+    /** The largest d, with dv = d, whose {@link #tensorCoreSharedBytes} fits in {@code limitBytes}, or 0. */
+    public static int maxTensorCoreDim(long limitBytes) {
+        int lo = 0;
+        int hi = 1 << 20;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (tensorCoreSharedBytes(mid, mid) <= limitBytes) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /** {@code x} rounded up to a multiple of {@code m} (SMYRF_TC_ROUND_UP). */
+    private static long roundUp(long x, long m) {
+        return (x + m - 1) / m * m;
     }
 
     /** The largest head dimension whose {@link #clusterSharedBytes} fits in {@code limitBytes}, or 0. */

@@ -68,6 +68,43 @@ class KernelGeometryTest {
     }
 
     @Test
+    void tensorCoreSharedMemoryFormula() {
+        // d = dv = 64: rows of 68 floats for 64 queries + 32 keys, 68 for 32 values + 64 outputs,
+        // 64 rows of 36 logits: 4 * (96*68 + 96*68 + 64*36) = 61440 bytes, over the 48 KiB default.
+        assertEquals(61440, KernelGeometry.tensorCoreSharedBytes(64, 64));
+        // d = 37 pads to 40 (tf32 k-steps of 8), dv = 20 to 32 (wmma column tiles of 16).
+        assertEquals(4 * (96 * 44 + 96 * 36 + 64 * 36), KernelGeometry.tensorCoreSharedBytes(37, 20));
+        // d = 1 and dv = 1: one k-step and one column tile.
+        assertEquals(4 * (96 * 12 + 96 * 20 + 64 * 36), KernelGeometry.tensorCoreSharedBytes(1, 1));
+        assertEquals(4 * (96 * 132 + 96 * 148 + 64 * 36), KernelGeometry.tensorCoreSharedBytes(128, 130));
+        assertTrue(KernelGeometry.needsSharedOptIn(KernelGeometry.tensorCoreSharedBytes(64, 64), 0));
+        // Every row a whole number of 32-byte units plus 16 bytes, so tile starts stay 16-byte aligned
+        // and the part sums are multiples of 16 bytes.
+        for (int d : new int[] {1, 8, 37, 64, 100, 128}) {
+            assertEquals(0, KernelGeometry.tensorCoreSharedBytes(d, d) % 16, "d = " + d);
+        }
+        long limit = 227 * 1024; // an H100's opt-in limit
+        int max = KernelGeometry.maxTensorCoreDim(limit);
+        assertTrue(KernelGeometry.tensorCoreSharedBytes(max, max) <= limit);
+        assertTrue(KernelGeometry.tensorCoreSharedBytes(max + 1, max + 1) > limit);
+        assertTrue(max >= 128, "d = dv = 128 fits an H100, got max " + max);
+    }
+
+    /** The header spells SMYRF_TC_SHARED_BYTES as tensorCoreSharedBytes computes it (a change there must show here). */
+    @Test
+    void tensorCoreFormulaMatchesTheHeaderText() throws IOException {
+        Path header = RepoFiles.resolve(HEADER);
+        Assumptions.assumeTrue(Files.isRegularFile(header), "no " + HEADER + " in this checkout (" + header + ")");
+        // One line per macro (continuations joined), single spaces.
+        String text = Files.readString(header).replace("\\\n", " ").replaceAll("\\s+", " ");
+        assertTrue(text.contains("#define SMYRF_TC_ROUND_UP(x, m) ((((x) + (m) - 1) / (m)) * (m))"), text);
+        assertTrue(text.contains("#define SMYRF_TC_SHARED_BYTES(d, dv) (4 * ((SMYRF_TC_QUERY_ROWS + SMYRF_TC_KEY_TILE)"
+                + " * (SMYRF_TC_ROUND_UP(d, 8) + 4) + (SMYRF_TC_KEY_TILE + SMYRF_TC_QUERY_ROWS) *"
+                + " (SMYRF_TC_ROUND_UP(dv, 16) + 4) + SMYRF_TC_QUERY_ROWS * (SMYRF_TC_KEY_TILE + 4)))"),
+                "SMYRF_TC_SHARED_BYTES changed: update KernelGeometry.tensorCoreSharedBytes and this test");
+    }
+
+    @Test
     void optInCountsStaticSharedMemoryToo() {
         int limit = KernelGeometry.DEFAULT_DYNAMIC_SHARED_LIMIT;
         assertFalse(KernelGeometry.needsSharedOptIn(0, 16384), "no dynamic memory, nothing to raise");
