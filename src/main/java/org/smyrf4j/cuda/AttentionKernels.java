@@ -1,6 +1,7 @@
 package org.smyrf4j.cuda;
 
 import static org.smyrf4j.cuda.KernelGeometry.ATTN_THREADS;
+import static org.smyrf4j.cuda.KernelGeometry.TC_THREADS;
 import static org.smyrf4j.cuda.KernelGeometry.ceilDiv;
 
 import java.util.List;
@@ -19,6 +20,11 @@ import java.util.List;
  * <p>The local window (docs/kernels.md "Local window") is one more round after the hash rounds:
  * {@code smyrf_window_attention}, grid (ceil(Nq / ATTN_THREADS), B), block (x, b) owning queries
  * [x*T, x*T + T) of row b, writes round slot H.
+ *
+ * <p>The plain rounds have a second kernel, opt-in ({@link TensorCores}): {@code smyrf_cluster_attention_tc}
+ * (attention_tc.cu), same parameters and outputs, QK^T and PV on TF32 tensor cores with the
+ * 3xTF32 split; grid (L, B, H) x TC_THREADS, dynamic shared memory
+ * {@link KernelGeometry#tensorCoreSharedBytes}(d, dv).
  */
 final class AttentionKernels {
 
@@ -27,8 +33,11 @@ final class AttentionKernels {
     static final EntryPoint GLOBAL_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention_global", ATTN_THREADS);
     static final EntryPoint UNION_ATTENTION = new EntryPoint(FAMILY, "smyrf_cluster_attention_union", ATTN_THREADS);
     static final EntryPoint WINDOW_ATTENTION = new EntryPoint(FAMILY, "smyrf_window_attention", ATTN_THREADS);
+    /** The tensor-core kernel of the plain rounds, a family of its own (attention_tc.cu). */
+    static final String TC_FAMILY = "attention_tc";
+    static final EntryPoint TC_ATTENTION = new EntryPoint(TC_FAMILY, "smyrf_cluster_attention_tc", TC_THREADS);
     static final List<EntryPoint> ENTRY_POINTS = List.of(CLUSTER_ATTENTION, GLOBAL_ATTENTION, UNION_ATTENTION,
-            WINDOW_ATTENTION);
+            WINDOW_ATTENTION, TC_ATTENTION);
 
     private final KernelLauncher launcher;
 
@@ -47,6 +56,26 @@ final class AttentionKernels {
             DeviceBuffer qOrder, DeviceBuffer kOrder, float scale, DeviceBuffer roundOut, DeviceBuffer roundLse) {
         launcher.launch(KernelLaunch.of(CLUSTER_ATTENTION).grid(s.clusters(), s.batch(), s.hashes())
                 .shared(KernelGeometry.clusterSharedBytes(ATTN_THREADS, s.dim()))
+                .in("q", q).in("k", k).in("v", v).in("keyValid", keyValid).in("qOrder", qOrder).in("kOrder", kOrder)
+                .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
+                .i("d", s.dim()).i("dv", s.valueDim())
+                .i("Cq", s.queryClusterSize()).i("Ck", s.keyClusterSize()).i("L", s.clusters())
+                .f("scale", scale)
+                .out("roundOut", roundOut).out("roundLse", roundLse)
+                .build());
+    }
+
+    /**
+     * As {@link #clusterAttention}, on tensor cores: {@code smyrf_cluster_attention_tc}, same
+     * arguments and outputs (within about 1e-6 relative of the float32 kernel), grid (L, B, H) x
+     * TC_THREADS and {@link KernelGeometry#tensorCoreSharedBytes}(d, dv) of dynamic shared memory
+     * (61440 bytes at d = dv = 64, over the 48 KiB default: the launcher raises the function's limit).
+     */
+    void clusterAttentionTensorCores(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v,
+            DeviceBuffer keyValid, DeviceBuffer qOrder, DeviceBuffer kOrder, float scale, DeviceBuffer roundOut,
+            DeviceBuffer roundLse) {
+        launcher.launch(KernelLaunch.of(TC_ATTENTION).grid(s.clusters(), s.batch(), s.hashes())
+                .shared(KernelGeometry.tensorCoreSharedBytes(s.dim(), s.valueDim()))
                 .in("q", q).in("k", k).in("v", v).in("keyValid", keyValid).in("qOrder", qOrder).in("kOrder", kOrder)
                 .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
                 .i("d", s.dim()).i("dv", s.valueDim())

@@ -34,6 +34,11 @@ import org.smyrf4j.layer.DeviceLayers;
  * (docs/kernels.md "Local window") runs as one more round after the hash rounds, in a kernel
  * of its own, and the combine mixes H + 1 rounds.
  *
+ * <p>Tensor cores ({@link TensorCores}, off by default, not yet run on a GPU): when on, the
+ * plain hash rounds run on {@code smyrf_cluster_attention_tc} (3xTF32, within about 1e-6
+ * relative of float32) wherever its shared memory fits the card; {@link #attentionKernel(int, int)}
+ * says which kernel a shape gets and why.
+ *
  * <p>Thread safety: calls are serialized on the engine's one stream by a lock, and each makes
  * the context current on its own thread, so concurrent calls give the results of sequential
  * ones. Intermediate buffers live in a workspace reused across calls: once the largest shape
@@ -64,10 +69,12 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
     private final DenseKernels dense;
     private final HeadKernels headKernels;
     private final LayerGemms layerGemms;
+    private final TensorCores tensorCores;
     private final String description;
     private boolean closed;
 
-    private CudaEngine(CudaContext context, CudaStream stream, KernelModules modules, Options options) {
+    private CudaEngine(CudaContext context, CudaStream stream, KernelModules modules, Options options,
+            TensorCores tensorCores) {
         this.context = context;
         this.stream = stream;
         this.modules = modules;
@@ -77,8 +84,10 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         this.dense = new DenseKernels(launcher);
         this.headKernels = new HeadKernels(launcher);
         this.layerGemms = new LayerGemms(stream, new GemmKernels(launcher));
+        this.tensorCores = tensorCores;
         this.description = "cuda, " + context.deviceName() + " (compute " + context.computeMajor() + "."
-                + context.computeMinor() + "), kernels " + modules.image().why();
+                + context.computeMinor() + "), kernels " + modules.image().why() + ", tensor cores "
+                + tensorCores.label();
     }
 
     /** An engine on device 0 with default options; see {@link #open(CudaProbe.Result, Options)}. */
@@ -87,15 +96,30 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
     }
 
     /**
-     * An engine on device 0.
+     * An engine on device 0, tensor cores as {@code -Dsmyrf4j.cuda.tensorCores} or
+     * {@code SMYRF4J_TENSOR_CORES} say ({@link TensorCores#fromEnvironment()}; off by default).
      *
      * @param probe what {@link CudaProbe#probe()} found; must say usable
+     * @throws IllegalStateException    when the probe says CUDA cannot run here (with its reason)
+     * @throws IllegalArgumentException when the tensor-core setting is neither off nor on
+     * @throws CudaException            when the driver fails while setting up
+     */
+    public static CudaEngine open(CudaProbe.Result probe, Options options) {
+        return open(probe, options, TensorCores.fromEnvironment());
+    }
+
+    /**
+     * An engine on device 0.
+     *
+     * @param probe       what {@link CudaProbe#probe()} found; must say usable
+     * @param tensorCores whether the plain hash rounds run on the tensor-core kernel where it fits
      * @throws IllegalStateException when the probe says CUDA cannot run here (with its reason)
      * @throws CudaException         when the driver fails while setting up
      */
-    public static CudaEngine open(CudaProbe.Result probe, Options options) {
+    public static CudaEngine open(CudaProbe.Result probe, Options options, TensorCores tensorCores) {
         Objects.requireNonNull(probe, "probe");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(tensorCores, "tensorCores");
         if (!probe.usable()) {
             throw new IllegalStateException("CUDA engine unavailable: " + probe.reason());
         }
@@ -112,7 +136,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                         KernelPack.ENTRY_POINTS);
                 modules = KernelModules.load(manifest, image, KernelPack.ENTRY_POINTS);
                 stream = CudaStream.create();
-                return new CudaEngine(context, stream, modules, options);
+                return new CudaEngine(context, stream, modules, options, tensorCores);
             }
         } catch (RuntimeException e) {
             try (CudaContext.Scope scope = context.enter()) {
@@ -149,6 +173,58 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                 KernelGeometry.maxDim(DENSE_THREADS, sharedLimit(DenseKernels.DENSE_ATTENTION)));
     }
 
+    /** The tensor-core setting this engine was opened with. */
+    public TensorCores tensorCores() { return tensorCores; }
+
+    /**
+     * Which kernel SMYRF's plain hash rounds run on for head dims {@code dim} and
+     * {@code valueDim} with this engine's setting, and why.
+     */
+    public AttentionKernelChoice attentionKernel(int dim, int valueDim) {
+        return attentionKernel(dim, valueDim, tensorCores);
+    }
+
+    /**
+     * As {@link #attentionKernel(int, int)} with the setting {@code requested}: the tensor-core
+     * kernel when it is on and its shared memory ({@link KernelGeometry#tensorCoreSharedBytes})
+     * fits this card's opt-in limit, else the CUDA-core kernel with the reason.
+     */
+    public AttentionKernelChoice attentionKernel(int dim, int valueDim, TensorCores requested) {
+        Objects.requireNonNull(requested, "requested");
+        if (dim <= 0 || valueDim <= 0) {
+            throw new IllegalArgumentException("dim and valueDim must be > 0, got " + dim + " and " + valueDim);
+        }
+        if (requested == TensorCores.OFF) {
+            return tensorCoresOff();
+        }
+        long need = KernelGeometry.tensorCoreSharedBytes(dim, valueDim);
+        long limit = sharedLimit(AttentionKernels.TC_ATTENTION);
+        if (need > limit) {
+            return AttentionKernelChoice.cudaCores("tensor cores on, but d=" + dim + ", dv=" + valueDim + " needs "
+                    + need + " bytes of shared memory per block in " + AttentionKernels.TC_ATTENTION.name()
+                    + ", more than the " + limit + " this GPU allows");
+        }
+        return AttentionKernelChoice.tensorCores("");
+    }
+
+    /**
+     * The plain hash rounds' kernel in general, for {@code info}: the setting, and with tensor
+     * cores on the largest d = dv they fit here.
+     */
+    public AttentionKernelChoice attentionKernel() {
+        if (tensorCores == TensorCores.OFF) {
+            return tensorCoresOff();
+        }
+        int max = KernelGeometry.maxTensorCoreDim(sharedLimit(AttentionKernels.TC_ATTENTION));
+        return AttentionKernelChoice.tensorCores("for the plain hash rounds where d and dv fit (d = dv <= " + max
+                + " here; larger on CUDA cores); global keys, union softmax and the local window on CUDA cores;"
+                + " not yet verified on a GPU");
+    }
+
+    private static AttentionKernelChoice tensorCoresOff() {
+        return AttentionKernelChoice.cudaCores("tensor cores off: -D" + TensorCores.PROPERTY + "=on to try them");
+    }
+
     // ---------------------------------------------------------------------------------------
     // Host arrays
 
@@ -164,7 +240,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(inputs, "inputs");
         AttentionShape shape = inputs.shape();
-        Call call = prepare(config, shape);
+        Call call = prepare(config, shape, tensorCores);
         byte[] mask = inputs.hasMask() ? toBytes(inputs.keyValid()) : null;
         GlobalKeyTable globals = resolveGlobalKeys(call, mask);
         float[] out = new float[shape.outputElements()];
@@ -186,7 +262,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(inputs, "inputs");
         AttentionShape shape = inputs.shape();
-        Call call = prepareSmyrf(config, shape);
+        Call call = prepareSmyrf(config, shape, tensorCores);
         SmyrfSizes s = call.sizes;
         byte[] mask = inputs.hasMask() ? toBytes(inputs.keyValid()) : null;
         GlobalKeyTable globals = resolveGlobalKeys(call, mask);
@@ -231,7 +307,18 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
      */
     public void attend(AttentionConfig config, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceMask keyValid,
             DeviceTensor out) {
+        attend(config, q, k, v, keyValid, out, tensorCores);
+    }
+
+    /**
+     * As {@link #attend(AttentionConfig, DeviceTensor, DeviceTensor, DeviceTensor, DeviceMask, DeviceTensor)},
+     * with the tensor-core setting {@code tensorCores} for this call instead of the engine's
+     * (the bench compares both kernels on one engine).
+     */
+    public void attend(AttentionConfig config, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceMask keyValid,
+            DeviceTensor out, TensorCores tensorCores) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(tensorCores, "tensorCores");
         requireTensor("q", q, 3);
         requireTensor("k", k, 3);
         requireTensor("v", v, 3);
@@ -250,7 +337,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                         + shape.keyLen() + "), got " + keyValid);
             }
         }
-        Call call = prepare(config, shape);
+        Call call = prepare(config, shape, tensorCores);
         GlobalKeyTable globals = resolveGlobalKeys(call, keyValid == null ? null : keyValid.hostCopy());
         locked(() -> {
             run(call, q.buffer(), k.buffer(), v.buffer(), keyValid == null ? null : keyValid.buffer(), globals,
@@ -450,7 +537,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
      * @throws IllegalArgumentException when it does not
      */
     void checkAttention(AttentionConfig config, AttentionShape shape) {
-        prepare(config, shape);
+        prepare(config, shape, tensorCores);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -461,9 +548,10 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
      *
      * @param globalKeys  the configured global key positions (empty: none; SMYRF only)
      * @param unionRounds the union softmax across rounds (SMYRF only)
+     * @param tensorCores the plain hash rounds (if the call has them) run on the tensor-core kernel
      */
     private record Call(Mode mode, AttentionShape shape, SmyrfSizes sizes, float[] projections, float scale,
-            int[] globalKeys, boolean unionRounds) {
+            int[] globalKeys, boolean unionRounds, boolean tensorCores) {
         String stage() {
             return mode == Mode.DENSE ? "dense attention" : "SMYRF (hash, sort, cluster attention, combine)";
         }
@@ -474,7 +562,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         }
     }
 
-    private Call prepare(AttentionConfig config, AttentionShape shape) {
+    private Call prepare(AttentionConfig config, AttentionShape shape, TensorCores requested) {
         Mode mode = config.resolveMode(shape.queryLen(), shape.keyLen());
         if (mode == Mode.DENSE) {
             requireDimFits(DenseKernels.DENSE_ATTENTION, DENSE_THREADS, shape.dim());
@@ -483,12 +571,12 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                         + " on the GPU (grid dimension y), got " + shape.batch());
             }
             // Dense attention sees every key already: the extensions change nothing (as on the CPU).
-            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false);
+            return new Call(Mode.DENSE, shape, null, null, config.scale(shape.dim()), new int[0], false, false);
         }
-        return prepareSmyrf(config, shape);
+        return prepareSmyrf(config, shape, requested);
     }
 
-    private Call prepareSmyrf(AttentionConfig config, AttentionShape shape) {
+    private Call prepareSmyrf(AttentionConfig config, AttentionShape shape, TensorCores requested) {
         ClusterPlan plan = config.plan(shape.queryLen(), shape.keyLen());
         config.requireWindowFits(shape.queryLen(), shape.keyLen());
         int window = config.localWindow();
@@ -503,8 +591,10 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                 requireUnionFits(sizes, AttentionKernels.WINDOW_ATTENTION);
             }
         }
+        // The CUDA-core kernel above stays the fallback; the sequence uses this for the plain rounds only.
+        boolean tensorCoreRounds = attentionKernel(shape.dim(), shape.valueDim(), requested).tensorCores();
         return new Call(Mode.SMYRF, shape, sizes, config.projections(shape.dim()), config.scale(shape.dim()),
-                config.globalKeys(), config.unionRounds());
+                config.globalKeys(), config.unionRounds(), tensorCoreRounds);
     }
 
     /** The call's global keys resolved against the mask (null: none configured, or not SMYRF). */
@@ -585,7 +675,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
                 stream.upload(ext.globalKeys(), globals.table(), "globalKeys");
             }
         }
-        smyrf.run(s, b, ext, call.scale());
+        smyrf.run(s, b, ext, call.scale(), call.tensorCores());
         return b;
     }
 

@@ -52,6 +52,17 @@ public final class CudaTiming {
     public static double[] attendMillis(CudaEngine engine, AttentionConfig config, List<DeviceInputs> sets,
             DeviceTensor out, int warmup, int repeats) {
         Objects.requireNonNull(engine, "engine");
+        return attendMillis(engine, config, engine.tensorCores(), sets, out, warmup, repeats);
+    }
+
+    /**
+     * As {@link #attendMillis(CudaEngine, AttentionConfig, List, DeviceTensor, int, int)}, every
+     * call with the tensor-core setting {@code tensorCores} instead of the engine's.
+     */
+    public static double[] attendMillis(CudaEngine engine, AttentionConfig config, TensorCores tensorCores,
+            List<DeviceInputs> sets, DeviceTensor out, int warmup, int repeats) {
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(tensorCores, "tensorCores");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(out, "out");
         if (sets == null || sets.isEmpty()) {
@@ -62,7 +73,7 @@ public final class CudaTiming {
         }
         for (int i = 0; i < warmup; i++) {
             DeviceInputs in = sets.get(i % sets.size());
-            engine.attend(config, in.q(), in.k(), in.v(), null, out);
+            engine.attend(config, in.q(), in.k(), in.v(), null, out, tensorCores);
         }
         double[] millis = new double[repeats];
         CudaContext context = out.buffer().owner();
@@ -70,7 +81,7 @@ public final class CudaTiming {
             for (int r = 0; r < repeats; r++) {
                 DeviceInputs in = sets.get((warmup + r) % sets.size());
                 check(cuEventRecord(events.start, CU_STREAM_LEGACY), "cuEventRecord(start)");
-                engine.attend(config, in.q(), in.k(), in.v(), null, out);
+                engine.attend(config, in.q(), in.k(), in.v(), null, out, tensorCores);
                 check(cuEventRecord(events.end, CU_STREAM_LEGACY), "cuEventRecord(end)");
                 millis[r] = events.elapsedMillis();
             }

@@ -7,7 +7,8 @@ package org.smyrf4j.cuda;
  * global keys last, the union softmax first turns the orders into cluster ids, and the cluster
  * attention runs the extension kernel; with a local window ({@link SmyrfSizes#window()}) its
  * round follows the hash rounds and the combine mixes H + 1 rounds. Without any of them the
- * sequence is exactly the plain one.
+ * sequence is exactly the plain one. With tensor cores ({@link TensorCores}) the plain hash rounds
+ * run on {@code smyrf_cluster_attention_tc}; everything else is the same.
  */
 final class SmyrfSequence {
 
@@ -100,14 +101,23 @@ final class SmyrfSequence {
 
     /** Queues the whole plain sequence on the launcher's stream. */
     void run(SmyrfSizes s, Buffers b, float scale) {
-        run(s, b, null, scale);
+        run(s, b, null, scale, false);
+    }
+
+    /** {@link #run(SmyrfSizes, Buffers, ExtensionBuffers, float, boolean)} on CUDA cores only. */
+    void run(SmyrfSizes s, Buffers b, ExtensionBuffers ext, float scale) {
+        run(s, b, ext, scale, false);
     }
 
     /**
      * Queues the whole sequence, with SPEC Extensions when {@code ext} is not null, and the
      * local window's round when {@code s.window() > 0}.
+     *
+     * @param tensorCores run the plain hash rounds (no global keys, no union softmax) on the
+     *                    tensor-core kernel; the caller has checked that its shared memory fits.
+     *                    The extension kernels and the window's round are the same either way.
      */
-    void run(SmyrfSizes s, Buffers b, ExtensionBuffers ext, float scale) {
+    void run(SmyrfSizes s, Buffers b, ExtensionBuffers ext, float scale, boolean tensorCores) {
         // Global keys sort last with the masked keys; queries keep keyValid (self-attention padding).
         DeviceBuffer keySortValid = ext != null && ext.keySortValid() != null ? ext.keySortValid() : b.keyValid();
         // SPEC step 1: max squared norms of each batch row.
@@ -134,6 +144,9 @@ final class SmyrfSequence {
         } else if (ext != null && ext.globalCount() > 0) {
             attention.globalAttention(s, b.q(), b.k(), b.v(), keySortValid, b.queryOrder(), b.keyOrder(),
                     ext.globalKeys(), ext.globalCount(), scale, b.roundOut(), b.roundLse());
+        } else if (tensorCores) {
+            attention.clusterAttentionTensorCores(s, b.q(), b.k(), b.v(), b.keyValid(), b.queryOrder(),
+                    b.keyOrder(), scale, b.roundOut(), b.roundLse());
         } else {
             attention.clusterAttention(s, b.q(), b.k(), b.v(), b.keyValid(), b.queryOrder(), b.keyOrder(), scale,
                     b.roundOut(), b.roundLse());

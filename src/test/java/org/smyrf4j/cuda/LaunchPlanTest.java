@@ -235,6 +235,61 @@ class LaunchPlanTest {
     }
 
     @Test
+    void tensorCoresRunThePlainRounds() {
+        // Cq = 100 and Ck = 25 (not multiples of the kernel's 64 query rows or 32-key tiles), d = 59, dv = 37.
+        AttentionShape shape = new AttentionShape(3, 1000, 250, 59, 37);
+        SmyrfSizes s = SmyrfSizes.of(shape, 3, ClusterPlan.resolve(1000, 250, 100, null));
+        List<KernelLaunch> on = record(s, true, false, 0, false, true).launches;
+        KernelLaunch tc = on.stream().filter(l -> l.entryPoint() == AttentionKernels.TC_ATTENTION).findFirst()
+                .orElseThrow(() -> new AssertionError("no tensor-core launch in " + on));
+        assertEquals(List.of(10, 3, 3), List.of(tc.gridX(), tc.gridY(), tc.gridZ()), "L, B, H");
+        assertEquals(128, tc.blockThreads());
+        assertEquals(KernelGeometry.TC_THREADS, tc.blockThreads());
+        // d 59 -> 64 (+4), dv 37 -> 48 (+4): 4 * (96*68 + 96*52 + 64*36).
+        assertEquals(4 * (96 * 68 + 96 * 52 + 64 * 36), tc.sharedBytes());
+        assertEquals(KernelGeometry.tensorCoreSharedBytes(59, 37), tc.sharedBytes());
+        // Same arguments as the CUDA-core kernel, in the same order (buffers by purpose and size:
+        // each recording has buffers of its own).
+        List<KernelLaunch> off = record(s, true, false, 0, false, false).launches;
+        KernelLaunch plain = off.stream().filter(l -> l.entryPoint() == AttentionKernels.CLUSTER_ATTENTION)
+                .findFirst().orElseThrow();
+        assertEquals(plain.args().toString(), tc.args().toString());
+        // Every other launch is the same; the CUDA-core kernel does not run.
+        assertEquals(off.size(), on.size());
+        for (int i = 0; i < off.size(); i++) {
+            KernelLaunch a = off.get(i);
+            KernelLaunch b = on.get(i);
+            if (a.entryPoint() == AttentionKernels.CLUSTER_ATTENTION) {
+                assertEquals(AttentionKernels.TC_ATTENTION, b.entryPoint(), "launch " + i);
+            } else {
+                assertEquals(a.toString(), b.toString(), "launch " + i);
+            }
+        }
+        assertTrue(on.stream().noneMatch(l -> l.entryPoint() == AttentionKernels.CLUSTER_ATTENTION));
+        // Off: the plan of an engine without tensor cores, launch for launch.
+        assertEquals(record(s, true, false).launches.toString(), off.toString());
+    }
+
+    @Test
+    void tensorCoresLeaveTheExtensionsAndTheWindowAlone() {
+        SmyrfSizes s = SmyrfSizes.of(new AttentionShape(2, 300, 300, 16, 8), 3, ClusterPlan.resolve(300, 300, 30, null),
+                4);
+        // Global keys, union softmax, both: their kernels, whatever the setting.
+        for (int[] ext : new int[][] {{2, 0}, {0, 1}, {2, 1}}) {
+            assertEquals(extensionWiring(record(s, true, false, ext[0], ext[1] == 1, false)),
+                    extensionWiring(record(s, true, false, ext[0], ext[1] == 1, true)), "extensions " + ext[0] + ", "
+                            + ext[1]);
+        }
+        // The window alone: the hash rounds on tensor cores, then the window's own kernel.
+        assertEquals(List.of(
+                "smyrf_hash_queries keyValid=keyValid",
+                "smyrf_hash_keys keyValid=keyValid",
+                "smyrf_cluster_attention_tc keyValid=keyValid roundOut=ROUND_OUT",
+                "smyrf_window_attention keyValid=keyValid qCluster=null kCluster=null window=4 roundOut=ROUND_OUT",
+                "smyrf_combine roundOut=ROUND_OUT H=4"), extensionWiring(record(s, true, false, 0, false, true)));
+    }
+
+    @Test
     void windowNeedsSelfAttention() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> SmyrfSizes.of(new AttentionShape(1, 8, 16, 4, 4), 1, ClusterPlan.resolve(8, 16, 4, null), 2));
@@ -282,6 +337,8 @@ class LaunchPlanTest {
                 for (int[] ext : new int[][] {{3, 0}, {0, 1}, {2, 1}}) {
                     recorder.launches.addAll(record(s, masked, true, ext[0], ext[1] == 1).launches);
                 }
+                // The plain rounds on tensor cores.
+                recorder.launches.addAll(record(s, masked, true, 0, false, true).launches);
                 DenseKernels dense = new DenseKernels(recorder);
                 dense.attention(shape, buffer("q", 4L * shape.queryElements()), buffer("k", 4L * shape.keyElements()),
                         buffer("v", 4L * shape.valueElements()), masked ? buffer("keyValid", shape.maskElements()) : null,
@@ -295,6 +352,7 @@ class LaunchPlanTest {
                         checkLaunches(record(windowed, masked, true, ext[0], ext[1] == 1), windowed, signatures, source,
                                 launched);
                     }
+                    checkLaunches(record(windowed, masked, true, 0, false, true), windowed, signatures, source, launched);
                 }
             }
         }
@@ -337,9 +395,15 @@ class LaunchPlanTest {
         return record(s, masked, withHashes, 0, false);
     }
 
-    /** The launches of one call; with {@code globalCount > 0} or {@code union}, SPEC Extensions. */
+    /** The launches of one call on CUDA cores; with {@code globalCount > 0} or {@code union}, SPEC Extensions. */
     private static RecordingLauncher record(SmyrfSizes s, boolean masked, boolean withHashes, int globalCount,
             boolean union) {
+        return record(s, masked, withHashes, globalCount, union, false);
+    }
+
+    /** As above; with {@code tensorCores}, the plain rounds on the tensor-core kernel. */
+    private static RecordingLauncher record(SmyrfSizes s, boolean masked, boolean withHashes, int globalCount,
+            boolean union, boolean tensorCores) {
         RecordingLauncher recorder = new RecordingLauncher();
         AttentionShape shape = s.shape();
         SmyrfSequence.BufferSource source = (slot, bytes) -> buffer(slot.name(), bytes);
@@ -350,7 +414,7 @@ class LaunchPlanTest {
         // As the engine: extension buffers whenever an extension or the window is on.
         SmyrfSequence.ExtensionBuffers ext = globalCount > 0 || union || s.window() > 0
                 ? SmyrfSequence.ExtensionBuffers.of(s, source, globalCount, union) : null;
-        new SmyrfSequence(recorder).run(s, b, ext, 0.125f);
+        new SmyrfSequence(recorder).run(s, b, ext, 0.125f, tensorCores);
         return recorder;
     }
 
@@ -410,16 +474,20 @@ class LaunchPlanTest {
                 need.put("ids", 4L * arg(l, "segments") * arg(l, "len"));
                 assertEquals(h * b, arg(l, "segments"), entry);
             }
-            case "smyrf_cluster_attention", "smyrf_cluster_attention_global", "smyrf_cluster_attention_union" -> {
-                if (!entry.equals("smyrf_cluster_attention")) {
+            case "smyrf_cluster_attention", "smyrf_cluster_attention_global", "smyrf_cluster_attention_union",
+                    "smyrf_cluster_attention_tc" -> {
+                if (entry.endsWith("_global") || entry.endsWith("_union")) {
                     need.put("globalKeys", 4L * b * arg(l, "G"));
                     need.put("qCluster", 4L * h * b * sh.queryLen());
                     need.put("kCluster", 4L * h * b * sh.keyLen());
                 }
-                long shared = KernelGeometry.clusterSharedBytes(KernelGeometry.ATTN_THREADS, sh.dim())
-                        + (entry.endsWith("_union") ? KernelGeometry.unionSharedBytes(KernelGeometry.ATTN_THREADS,
-                                s.hashes()) : 0);
+                long shared = entry.endsWith("_tc") ? KernelGeometry.tensorCoreSharedBytes(sh.dim(), sh.valueDim())
+                        : KernelGeometry.clusterSharedBytes(KernelGeometry.ATTN_THREADS, sh.dim())
+                                + (entry.endsWith("_union") ? KernelGeometry.unionSharedBytes(
+                                        KernelGeometry.ATTN_THREADS, s.hashes()) : 0);
                 assertEquals(shared, l.sharedBytes(), entry + " dynamic shared memory");
+                assertEquals(List.of(s.clusters(), sh.batch(), s.hashes()), List.of(l.gridX(), l.gridY(), l.gridZ()),
+                        entry + ": L, B, H");
                 need.put("q", 4L * b * sh.queryLen() * sh.dim());
                 need.put("k", 4L * b * sh.keyLen() * sh.dim());
                 need.put("v", 4L * b * sh.keyLen() * sh.valueDim());
