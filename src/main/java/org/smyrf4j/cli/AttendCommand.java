@@ -81,10 +81,11 @@ final class AttendCommand implements Callable<Integer> {
             NpyArrays.writeFloat(out, output, tensors.outputShape());
             long written = System.nanoTime();
             PrintWriter err = spec.commandLine().getErr();
-            err.println(String.format(Locale.ROOT, "attend: %s; B=%d Nq=%d Nk=%d d=%d dv=%d; %s; %.1f ms"
+            err.println(String.format(Locale.ROOT, "attend: %s; B=%d Nq=%d Nk=%d d=%d dv=%d; %s%s; %.1f ms"
                             + " (reading inputs %.0f ms, writing output %.0f ms)",
                     engine.choice(), shape.batch(), shape.queryLen(), shape.keyLen(), shape.dim(), shape.valueDim(),
-                    resolved.text(), (end - start) / 1e6, (start - readStart) / 1e6, (written - end) / 1e6));
+                    resolved.text(), resolved.kernelText(engine, shape.dim(), shape.valueDim()), (end - start) / 1e6,
+                    (start - readStart) / 1e6, (written - end) / 1e6));
             err.flush();
         }
         return Main.EXIT_OK;

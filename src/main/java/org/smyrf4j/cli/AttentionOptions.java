@@ -3,8 +3,10 @@ package org.smyrf4j.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.smyrf4j.AttentionConfig;
+import org.smyrf4j.AttentionEngine;
 import org.smyrf4j.ClusterPlan;
 import org.smyrf4j.Mode;
+import org.smyrf4j.cuda.CudaEngine;
 import org.smyrf4j.io.NpyArrays;
 import org.smyrf4j.io.NpyArrays.FloatTensor;
 import picocli.CommandLine.Option;
@@ -75,6 +77,22 @@ final class AttentionOptions {
                 }
             }
             return text;
+        }
+
+        /**
+         * On the CUDA engine in SMYRF mode, the kernel of the hash rounds for head dims
+         * {@code dim}, {@code valueDim}: "; hash rounds on tensor cores (3xTF32)" or "... on CUDA
+         * cores (float32)" (always CUDA cores with global keys or the union softmax, whose kernels
+         * have no tensor-core variant); else "".
+         */
+        String kernelText(AttentionEngine engine, int dim, int valueDim) {
+            if (mode != Mode.SMYRF || !(engine.backendEngine() instanceof CudaEngine cuda)) {
+                return "";
+            }
+            if (config.hasGlobalKeys() || config.unionRounds()) {
+                return "; hash rounds on CUDA cores (float32; the extension kernels)";
+            }
+            return "; hash rounds on " + cuda.attentionKernel(dim, valueDim).shortText();
         }
     }
 

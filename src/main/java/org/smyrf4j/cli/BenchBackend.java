@@ -31,6 +31,15 @@ interface BenchBackend extends AutoCloseable {
     /** Throws IllegalArgumentException naming the option when {@code dim} cannot run here. */
     void requireDim(int dim);
 
+    /**
+     * Throws IllegalArgumentException naming {@code --tensor-cores} when SMYRF cannot run on
+     * tensor cores here at head dim {@code dim} (the CPU engine has none).
+     */
+    default void requireTensorCores(int dim) {
+        throw new IllegalArgumentException("--tensor-cores on or both needs the CUDA backend; this bench runs on "
+                + name());
+    }
+
     /** What the peak_bytes column means here, one line. */
     String memoryMeaning();
 

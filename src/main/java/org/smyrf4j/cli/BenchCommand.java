@@ -13,11 +13,13 @@ import org.smyrf4j.AttentionInputs;
 import org.smyrf4j.AttentionShape;
 import org.smyrf4j.BackendKind;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code bench}: SMYRF and dense attention timed over a sweep of sequence lengths, hash rounds
@@ -27,7 +29,9 @@ import picocli.CommandLine.Spec;
  * inputs of {@code run}) and loaded; dense runs first where {@link DenseBudget} says it fits,
  * then every SMYRF configuration. Each case gets {@code --warmup} untimed calls and
  * {@code --repeats} timed ones, rotating through the input sets; median, min and max come from
- * Apache Commons Math. The error is mean |SMYRF - dense| on input set 0.
+ * Apache Commons Math. The error is mean |SMYRF - dense| on input set 0. On the CUDA engine
+ * {@code --tensor-cores on|both} times SMYRF on the tensor-core cluster attention too (rows of
+ * mode {@code smyrf-tc}), each case right after its CUDA-core twin with {@code both}.
  */
 @Command(name = "bench", sortOptions = false, usageHelpAutoWidth = true,
         description = {
@@ -98,12 +102,46 @@ final class BenchCommand implements Callable<Integer> {
             + " time for the case (warm-up and timed calls) is at most this (default: ${DEFAULT-VALUE}).")
     private double denseBudget = DEFAULT_DENSE_BUDGET_SECONDS;
 
+    @Option(names = "--tensor-cores", paramLabel = "off|on|both", converter = TensorCoreRowsConverter.class,
+            description = "CUDA only: SMYRF's plain hash rounds on CUDA cores (off, the default), on the"
+                    + " tensor-core kernel (on, rows of mode smyrf-tc; 3xTF32, not yet verified on a GPU), or both,"
+                    + " each case twice. Whatever -Dsmyrf4j.cuda.tensorCores says.")
+    private TensorCoreRows tensorCores = TensorCoreRows.OFF;
+
     @Option(names = "--csv", paramLabel = "FILE", description = "Write the results as CSV: " + BenchCsv.HEADER + ".")
     private Path csv;
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Draw median time against length, log-log,"
             + " one line per configuration, as a PNG.")
     private Path plot;
+
+    /** Which kernels the SMYRF cases run on: CUDA cores, tensor cores, or each case on both. */
+    enum TensorCoreRows {
+        OFF(List.of(false)), ON(List.of(true)), BOTH(List.of(false, true));
+
+        private final List<Boolean> kernels;
+
+        TensorCoreRows(List<Boolean> kernels) {
+            this.kernels = kernels;
+        }
+
+        /** Per SMYRF case, whether each of its runs is on tensor cores, in order. */
+        List<Boolean> kernels() { return kernels; }
+    }
+
+    /** Parses off, on or both, case-insensitively, with a message that lists them. */
+    static final class TensorCoreRowsConverter implements ITypeConverter<TensorCoreRows> {
+        @Override
+        public TensorCoreRows convert(String value) {
+            for (TensorCoreRows rows : TensorCoreRows.values()) {
+                if (rows.name().equalsIgnoreCase(value.trim())) {
+                    return rows;
+                }
+            }
+            throw new TypeConversionException("--tensor-cores must be off, on or both, got '"
+                    + value.trim().toLowerCase(Locale.ROOT) + "'");
+        }
+    }
 
     @Override
     public Integer call() {
@@ -121,9 +159,12 @@ final class BenchCommand implements Callable<Integer> {
         String name;
         try (BenchBackend backend = open()) {
             backend.requireDim(dim);
+            if (tensorCores != TensorCoreRows.OFF) {
+                backend.requireTensorCores(dim);
+            }
             List<Integer> lengthList = lengths != null ? lengths : backend.defaultLengths();
             requireShapes(lengthList);
-            int smyrfCases = hashList.size() * clusterList.size();
+            int smyrfCases = hashList.size() * clusterList.size() * tensorCores.kernels().size();
             int steps = 1 + lengthList.size() * (2 + smyrfCases);
             int calls = warmup + repeats;
             try (Progress progress = Progress.open("smyrf4j bench", steps, err, parent.errIsTerminal())) {
@@ -148,14 +189,16 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     for (int h : hashList) {
                         for (int c : clusterList) {
-                            BenchCase smyrf = BenchCase.smyrf(batch, n, dim, h, c);
-                            progress.start(smyrf.text());
-                            BenchBackend.Measurement m = backend.measure(smyrf, warmup, repeats);
-                            double error = reference == null ? Double.NaN
-                                    : OutputComparison.of(m.output(), reference, dim, 0).meanAbsError();
-                            results.add(BenchResult.of(smyrf, backend.name(), m.millis(), m.peakBytes(), error,
-                                    backend.floorMillis(smyrf)));
-                            writeCsvSoFar(results);
+                            for (boolean onTensorCores : tensorCores.kernels()) {
+                                BenchCase smyrf = BenchCase.smyrf(batch, n, dim, h, c).withTensorCores(onTensorCores);
+                                progress.start(smyrf.text());
+                                BenchBackend.Measurement m = backend.measure(smyrf, warmup, repeats);
+                                double error = reference == null ? Double.NaN
+                                        : OutputComparison.of(m.output(), reference, dim, 0).meanAbsError();
+                                results.add(BenchResult.of(smyrf, backend.name(), m.millis(), m.peakBytes(), error,
+                                        backend.floorMillis(smyrf)));
+                                writeCsvSoFar(results);
+                            }
                         }
                     }
                 }
@@ -253,7 +296,10 @@ final class BenchCommand implements Callable<Integer> {
         long start = System.nanoTime();
         for (int round = 0; round < WARM_UP_MIN_ROUNDS || (System.nanoTime() - start) / 1e6 < WARM_UP_MILLIS;
                 round++) {
-            backend.measure(smyrf, 0, 1);
+            // Every kernel the sweep runs, so none pays its first launch in a timed case.
+            for (boolean onTensorCores : tensorCores.kernels()) {
+                backend.measure(smyrf.withTensorCores(onTensorCores), 0, 1);
+            }
             backend.measure(dense, 0, 1);
         }
     }

@@ -13,7 +13,8 @@ import java.util.Locale;
  * The rows of {@code bench --csv}: one per (backend, case), times in milliseconds, memory in
  * bytes. A field that does not apply or was not measured is empty: hashes and cluster of
  * dense rows, mean_abs_err of dense rows and of SMYRF rows whose dense case did not run,
- * peak_bytes where the backend cannot measure it.
+ * peak_bytes where the backend cannot measure it. SMYRF on the CUDA engine's tensor cores has
+ * mode {@code smyrf-tc}.
  */
 final class BenchCsv {
 
@@ -30,7 +31,7 @@ final class BenchCsv {
             BenchCase c = r.benchCase();
             lines.add(String.join(",",
                     r.backend(),
-                    c.mode().name().toLowerCase(Locale.ROOT),
+                    c.modeLabel(),
                     Integer.toString(c.batch()),
                     Integer.toString(c.length()),
                     Integer.toString(c.dim()),

@@ -24,7 +24,7 @@ final class BenchTable {
             BenchCase c = r.benchCase();
             String[] row = {
                 r.backend(),
-                c.mode().name().toLowerCase(Locale.ROOT),
+                c.modeLabel(),
                 Integer.toString(c.batch()),
                 Integer.toString(c.length()),
                 Integer.toString(c.dim()),

@@ -108,8 +108,8 @@ final class BertCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "bert: %d layers, hidden %d, %d heads; %s; %d windows x %d tokens, %d masked%n",
                     bert.layers(), weights.hidden(), heads, engine.choice(), sequences, length, eval.maskedCount());
             // On the CUDA engine the attention layers run on the device, the rest on the host.
-            out.printf(Locale.ROOT, "gemm: attention %s; feed-forward and MLM head %s%n", bert.attentionGemm(attend),
-                    gemm.description());
+            out.printf(Locale.ROOT, "gemm: attention %s; feed-forward and MLM head %s%s%n", bert.attentionGemm(attend),
+                    gemm.description(), resolved.kernelText(engine, headDim, headDim));
             MlmEvaluation.Run base = eval.run(attend, l -> dense);
             MlmEvaluation.Run run = eval.run(attend, perLayer);
             // The first pass also warms up the JIT: time dense again for a fair comparison.

@@ -76,6 +76,9 @@ final class CpuBench implements BenchBackend {
         if (sets.isEmpty()) {
             throw new IllegalStateException("no input sets loaded");
         }
+        if (c.tensorCores()) {
+            throw new IllegalArgumentException("the CPU engine has no tensor cores: " + c.text());
+        }
         double[] millis = new double[repeats];
         long peak = -1;
         float[] output = null;

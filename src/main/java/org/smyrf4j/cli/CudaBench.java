@@ -8,10 +8,12 @@ import org.smyrf4j.AttentionConfig;
 import org.smyrf4j.AttentionEngine;
 import org.smyrf4j.AttentionInputs;
 import org.smyrf4j.AttentionShape;
+import org.smyrf4j.cuda.AttentionKernelChoice;
 import org.smyrf4j.cuda.CudaEngine;
 import org.smyrf4j.cuda.CudaTiming;
 import org.smyrf4j.cuda.CudaTiming.DeviceInputs;
 import org.smyrf4j.cuda.DeviceTensor;
+import org.smyrf4j.cuda.TensorCores;
 
 /**
  * {@code bench} on the CUDA engine. NOT YET RUN ON A GPU (no card was available while it was
@@ -76,6 +78,14 @@ final class CudaBench implements BenchBackend {
     }
 
     @Override
+    public void requireTensorCores(int dim) {
+        AttentionKernelChoice choice = cuda.attentionKernel(dim, dim, TensorCores.ON);
+        if (!choice.tensorCores()) {
+            throw new IllegalArgumentException("--tensor-cores at --dim " + dim + ": " + choice.description());
+        }
+    }
+
+    @Override
     public String memoryMeaning() {
         return "peak_bytes: device bytes beyond the inputs: the engine's workspace after the case ran from an"
                 + " empty one, plus the output tensor";
@@ -102,10 +112,12 @@ final class CudaBench implements BenchBackend {
         }
         AttentionConfig config = c.config();
         cuda.releaseWorkspace();
-        double[] millis = CudaTiming.attendMillis(cuda, config, sets, out, warmup, repeats);
+        // Each case names its kernel, whatever the engine's own setting.
+        TensorCores kernel = c.tensorCores() ? TensorCores.ON : TensorCores.OFF;
+        double[] millis = CudaTiming.attendMillis(cuda, config, kernel, sets, out, warmup, repeats);
         long peak = cuda.memoryStats().workspaceBytes() + 4L * out.elements();
         DeviceInputs first = sets.get(0);
-        cuda.attend(config, first.q(), first.k(), first.v(), null, out);
+        cuda.attend(config, first.q(), first.k(), first.v(), null, out, kernel);
         return new Measurement(millis, peak, cuda.download(out));
     }
 

@@ -7,6 +7,7 @@ import org.smyrf4j.AttentionEngine;
 import org.smyrf4j.cuda.CudaEngine;
 import org.smyrf4j.cuda.CudaProbe;
 import org.smyrf4j.cuda.GemmSettings;
+import org.smyrf4j.cuda.TensorCores;
 import org.smyrf4j.layer.CpuGemm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code info}: which backend runs here and why, what the CUDA probe found, which GEMM a layer's
- * projections would run on, and the Java side (version, cores, Vector API). Always exits 0: it reports problems, it does not fail on them.
+ * projections would run on, which kernel SMYRF's cluster attention runs on (CUDA or tensor
+ * cores, {@code -Dsmyrf4j.cuda.tensorCores}), and the Java side (version, cores, Vector API). Always exits 0: it reports problems, it does not fail on them.
  */
 @Command(name = "info", usageHelpAutoWidth = true,
         description = "Says which backend runs here and why, the GPU and kernel pack found, and the Java runtime.")
@@ -43,6 +45,7 @@ final class InfoCommand implements Callable<Integer> {
         row(out, "kernel pack", orNone(probe.kernelPack()));
         row(out, "cuBLAS", orNone(probe.cublas()));
         row(out, "gemm", engine[1]);
+        row(out, "attention kernel", engine[2]);
         row(out, "java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
                 + System.getProperty("java.vendor") + ", " + System.getProperty("java.home") + ")");
         Runtime runtime = Runtime.getRuntime();
@@ -54,17 +57,27 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     /**
-     * The engine's own choice and reason, or why it could not start; and the GEMM a layer's
-     * projections would run on with it, and why.
+     * The engine's own choice and reason, or why it could not start; the GEMM a layer's
+     * projections would run on with it, and why; and the kernel of SMYRF's cluster attention.
      */
     private static String[] engineRows() {
         try (AttentionEngine engine = AttentionEngine.create()) {
-            return new String[] {engine.choice().toString(), gemmRow(engine)};
+            return new String[] {engine.choice().toString(), gemmRow(engine), attentionKernelRow(engine)};
         } catch (RuntimeException e) {
             // Any failure to start (a forced backend, a CudaException such as out of memory on a
-            // busy card) is a fact to report here, not a reason to lose the other rows.
-            return new String[] {"none: " + OneLineErrors.oneLine(e.getMessage(), e), "none: no engine started"};
+            // busy card, a bad tensor-core setting) is a fact to report here, not a reason to lose
+            // the other rows.
+            return new String[] {"none: " + OneLineErrors.oneLine(e.getMessage(), e), "none: no engine started",
+                "none: no engine started"};
         }
+    }
+
+    /** On CUDA the plain hash rounds' kernel (CUDA or tensor cores) and why; on the CPU, that the setting is CUDA's. */
+    private static String attentionKernelRow(AttentionEngine engine) {
+        if (engine.backendEngine() instanceof CudaEngine cuda) {
+            return cuda.attentionKernel().description();
+        }
+        return "CPU engine (-D" + TensorCores.PROPERTY + " applies to the CUDA engine only)";
     }
 
     /** On CUDA the device layer's choice (cuBLAS or the kernel pack, -Dsmyrf4j.gemm); else the CPU GEMM. */

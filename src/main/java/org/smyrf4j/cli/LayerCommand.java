@@ -173,9 +173,9 @@ final class LayerCommand implements Callable<Integer> {
             NpyArrays.writeFloat(out, result.y(), tensors.outputShape());
             PrintWriter err = spec.commandLine().getErr();
             err.println(String.format(Locale.ROOT,
-                    "layer: %s; B=%d N=%d M=%d dmodel=%d heads=%d dh=%d; %s; weights %s%s%s; gemm %s; %.1f ms",
+                    "layer: %s; B=%d N=%d M=%d dmodel=%d heads=%d dh=%d; %s%s; weights %s%s%s; gemm %s; %.1f ms",
                     engine.choice(), inputs.batch(), inputs.queryLen(), inputs.keyLen(), modelDim, heads, headDim,
-                    resolved.text(), names.label(), prefix.isEmpty() ? "" : " '" + prefix + "'",
+                    resolved.text(), resolved.kernelText(engine, headDim, headDim), names.label(), prefix.isEmpty() ? "" : " '" + prefix + "'",
                     w.query().hasBias() ? "" : " (no biases)", result.gemm(), result.millis()));
             err.flush();
         }

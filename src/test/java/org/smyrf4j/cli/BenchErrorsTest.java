@@ -97,6 +97,17 @@ class BenchErrorsTest {
     }
 
     @Test
+    void unknownTensorCoreChoice() {
+        assertUsageError(bench("--tensor-cores", "Maybe"), "--tensor-cores must be off, on or both, got 'maybe'");
+    }
+
+    @Test
+    void tensorCoresOnTheCpu() {
+        assertUsageError(bench("--tensor-cores", "both", "--lengths", "64"),
+                "--tensor-cores on or both needs the CUDA backend; this bench runs on cpu");
+    }
+
+    @Test
     void unknownOption() {
         assertUsageError(bench("--sizes", "1024"), "Unknown option", "--sizes", "smyrf4j bench --help");
     }

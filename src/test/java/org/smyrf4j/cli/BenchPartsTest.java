@@ -28,6 +28,21 @@ class BenchPartsTest {
     }
 
     @Test
+    void tensorCoreRowsHaveTheirOwnMode() {
+        BenchCase tc = BenchCase.smyrf(16, 65536, 64, 4, 128).withTensorCores(true);
+        BenchResult r = BenchResult.of(tc, "cuda", new double[] {2, 1, 3}, 100, Double.NaN, Double.NaN);
+        // The header of issue 5 stays; the mode column says smyrf-tc.
+        assertEquals(List.of(BenchCsv.HEADER, "cuda,smyrf-tc,16,65536,64,4,128,2.000,1.000,3.000,100,"),
+                BenchCsv.lines(List.of(r)));
+        assertEquals("smyrf-tc H=4 C=128", tc.series());
+        assertEquals("smyrf-tc B=16 N=65536 d=64 H=4 C=128", tc.text());
+        assertEquals("smyrf", tc.withTensorCores(false).modeLabel());
+        assertThrows(IllegalArgumentException.class, () -> BenchCase.dense(1, 64, 8).withTensorCores(true));
+        assertEquals(List.of(false, true), BenchCommand.TensorCoreRows.BOTH.kernels());
+        assertEquals(BenchCommand.TensorCoreRows.ON, new BenchCommand.TensorCoreRowsConverter().convert(" On"));
+    }
+
+    @Test
     void sizesAcceptTheKSuffix() {
         SizeConverter sizes = new SizeConverter();
         assertEquals(4096, sizes.convert("4k"));

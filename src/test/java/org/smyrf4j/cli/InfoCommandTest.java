@@ -34,7 +34,7 @@ class InfoCommandTest {
         String backendLine = run.out().lines().filter(l -> l.startsWith("backend:")).findFirst().orElse("");
         assertTrue(backendLine.contains(expected), () -> "want '" + expected + "' in: " + run.out());
         for (String row : new String[] {"cuda:", "device:", "compute capability:", "driver", "kernel pack:",
-                "cuBLAS:", "gemm:", "java:", "cores:", "Vector API:"}) {
+                "cuBLAS:", "gemm:", "attention kernel:", "java:", "cores:", "Vector API:"}) {
             assertTrue(run.out().contains(row), () -> "want a '" + row + "' row in: " + run.out());
         }
         String gemmLine = run.out().lines().filter(l -> l.startsWith("gemm:")).findFirst().orElse("");
@@ -45,6 +45,11 @@ class InfoCommandTest {
         if (backendLine.contains("cuda (")) {
             assertTrue(gemmLine.contains("cuBLAS ") || gemmLine.contains("kernel pack ("), run::toString);
         }
+        String kernelLine = run.out().lines().filter(l -> l.startsWith("attention kernel:")).findFirst().orElse("");
+        String expectedKernel = backendLine.contains("cpu (")
+                ? "CPU engine (-Dsmyrf4j.cuda.tensorCores applies to the CUDA engine only)"
+                : backendLine.contains("cuda (") ? "cores (" : "none: no engine started";
+        assertTrue(kernelLine.contains(expectedKernel), () -> "want '" + expectedKernel + "' in: " + run.out());
         // Surefire runs with --add-modules=jdk.incubator.vector, so the module is there.
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("Vector API:") && l.contains(" present")),
                 run::toString);
