@@ -7,7 +7,12 @@ attention rows (bench's batch = SDPA's batch x heads), and prints a Markdown tab
 
   length | SMYRF ms | dense ms | SDPA fp32 ms | SDPA bf16 ms | bf16/SMYRF | dense/SMYRF | floor ms | x floor
 
-One row per SMYRF configuration (hashes, cluster). The floor is SMYRF's least memory traffic
+One row per SMYRF configuration (hashes, cluster). Where the bench ran with --tensor-cores on or
+both (rows of mode smyrf-tc: the tensor-core cluster attention), four more columns follow:
+
+  SMYRF-TC ms | bf16/SMYRF-TC | SMYRF/SMYRF-TC | TC x floor
+
+The floor is SMYRF's least memory traffic
 at the device-to-device copy bandwidth SDPA's script measured in the same run; the formula is
 MemoryFloor's (src/main/java/org/smyrf4j/cli/MemoryFloor.java), float32 throughout:
 
@@ -51,24 +56,42 @@ def main(argv):
     copy_gbs = float(sdpa[0]["copy_gbs"]) if sdpa else None
     dense_ms = {(int(r["batch"]), int(r["length"]), int(r["dim"])): float(r["median_ms"])
                 for r in bench if r["mode"] == "dense"}
-    print("| rows | length | H | C | SMYRF ms | dense ms | SDPA fp32 ms | SDPA bf16 ms | bf16/SMYRF | fp32/SMYRF"
-          " | dense/SMYRF | floor ms | x floor |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    # SMYRF rows by (rows, length, dim, hashes, cluster), on CUDA cores ("smyrf") and on tensor cores
+    # ("smyrf-tc"); one table row per configuration, in the bench's order.
+    smyrf_ms, tc_ms, configs = {}, {}, []
     for r in bench:
-        if r["mode"] != "smyrf":
+        if r["mode"] not in ("smyrf", "smyrf-tc"):
             continue
-        rows, length, dim = int(r["batch"]), int(r["length"]), int(r["dim"])
-        hashes, cluster = int(r["hashes"]), int(r["cluster"])
-        smyrf = float(r["median_ms"])
+        key = (int(r["batch"]), int(r["length"]), int(r["dim"]), int(r["hashes"]), int(r["cluster"]))
+        (tc_ms if r["mode"] == "smyrf-tc" else smyrf_ms)[key] = float(r["median_ms"])
+        if key not in configs:
+            configs.append(key)
+    with_tc = bool(tc_ms)
+    header = ("| rows | length | H | C | SMYRF ms | dense ms | SDPA fp32 ms | SDPA bf16 ms | bf16/SMYRF | fp32/SMYRF"
+              " | dense/SMYRF | floor ms | x floor |")
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    if with_tc:
+        header += " SMYRF-TC ms | bf16/SMYRF-TC | SMYRF/SMYRF-TC | TC x floor |"
+        rule += "---:|---:|---:|---:|"
+    print(header)
+    print(rule)
+    for key in configs:
+        rows, length, dim, hashes, cluster = key
+        smyrf = smyrf_ms.get(key)
         dense = dense_ms.get((rows, length, dim))
         fp32 = sdpa_ms.get((rows, length, dim, "float32"))
         bf16 = sdpa_ms.get((rows, length, dim, "bfloat16"))
         floor = None
         if copy_gbs:
             floor = floor_bytes(rows, length, dim, dim, hashes) / (copy_gbs * 1e9) * 1e3
-        print(f"| {rows} | {length} | {hashes} | {cluster} | {fmt(smyrf)} | {fmt(dense)} | {fmt(fp32)} | {fmt(bf16)}"
-              f" | {fmt(ratio(bf16, smyrf), 2)} | {fmt(ratio(fp32, smyrf), 2)} | {fmt(ratio(dense, smyrf), 2)}"
-              f" | {fmt(floor)} | {fmt(ratio(smyrf, floor), 1)} |")
+        line = (f"| {rows} | {length} | {hashes} | {cluster} | {fmt(smyrf)} | {fmt(dense)} | {fmt(fp32)} | {fmt(bf16)}"
+                f" | {fmt(ratio(bf16, smyrf), 2)} | {fmt(ratio(fp32, smyrf), 2)} | {fmt(ratio(dense, smyrf), 2)}"
+                f" | {fmt(floor)} | {fmt(ratio(smyrf, floor), 1)} |")
+        if with_tc:
+            tc = tc_ms.get(key)
+            line += (f" {fmt(tc)} | {fmt(ratio(bf16, tc), 2)} | {fmt(ratio(smyrf, tc), 2)}"
+                     f" | {fmt(ratio(tc, floor), 1)} |")
+        print(line)
     if copy_gbs:
         print(f"\nfloor at the device-to-device copy bandwidth of this run: {copy_gbs:.0f} GB/s (read + write)")
     return 0
