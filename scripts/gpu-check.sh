@@ -103,12 +103,13 @@ native_step() {
     return $rc
 }
 
-# The kernels through the native driver: every shape of the self-check against the serial
-# reference, then the local window kernel under compute-sanitizer (synccheck first: its threads
-# reach barriers after -inf logits, which only the hardware can judge), then the stage timings
-# when asked for (no Java here to run the benchmark).
+# The kernels through the native driver, most telling first, each while time is left: every
+# shape of the self-check against the serial reference (the tensor-core, extension and window
+# kernels included), the per-stage timings (`--bench`: issue 5's largest shape, the tensor-core
+# rounds beside the CUDA-core ones), then compute-sanitizer: racecheck on the tensor-core kernel
+# (warps share its tiles), synccheck on the local window kernel (its threads reach barriers after
+# -inf logits, which only the hardware can judge), racecheck on it, memcheck on both.
 native_checks() {
-    local with_bench=$1
     section "native driver (kernel_driver.cpp through nvcc: the kernels without Java)"
     if [[ -z "$NATIVE_BUILD_PID" ]]; then
         echo "skipped: not built (NATIVE=$NATIVE)"
@@ -121,17 +122,17 @@ native_checks() {
     fi
     native_step 90 "$NATIVE_BIN" --self-check --more
     native_rc=$?
-    if [[ "$with_bench" == 1 ]]; then
-        native_step 60 "$NATIVE_BIN" --bench
-    fi
-    local sanitizer tool
+    native_step 60 "$NATIVE_BIN" --bench | tee "$LOG_DIR/native-bench.txt"
+    local sanitizer
     if ! sanitizer=$(cuda_tool compute-sanitizer); then
         echo "no compute-sanitizer here"
         return "$native_rc"
     fi
-    for tool in synccheck racecheck memcheck; do
-        native_step 60 "$sanitizer" --tool "$tool" --error-exitcode 3 "$NATIVE_BIN" --self-check --only window
-    done
+    native_step 60 "$sanitizer" --tool racecheck --error-exitcode 3 "$NATIVE_BIN" --self-check --only tensor
+    native_step 60 "$sanitizer" --tool synccheck --error-exitcode 3 "$NATIVE_BIN" --self-check --only window
+    native_step 60 "$sanitizer" --tool racecheck --error-exitcode 3 "$NATIVE_BIN" --self-check --only window
+    native_step 60 "$sanitizer" --tool memcheck --error-exitcode 3 "$NATIVE_BIN" --self-check --only tensor
+    native_step 60 "$sanitizer" --tool memcheck --error-exitcode 3 "$NATIVE_BIN" --self-check --only window
     return "$native_rc"
 }
 
@@ -157,12 +158,12 @@ check() {
         ldd --version 2>&1 | head -1
         nvidia-smi 2>/dev/null
         start_native_build
-        native_checks 1
+        native_checks
         return 2
     else
         echo "error: no bundled JRE at $BUNDLE/jre and no java on PATH: run make bundle first"
         start_native_build
-        native_checks 1
+        native_checks
         return 2
     fi
     start_native_build
@@ -297,7 +298,7 @@ check() {
     fi
 
     native_rc=skipped
-    native_checks 0
+    native_checks
 
     section "summary"
     echo "info=$info_rc probe=$probe_rc tests=$tests_rc stages=$stage_rc bench=$bench_rc native=$native_rc, $(( $(date +%s) - started )) s"

@@ -41,6 +41,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #define SMYRF_CUDA_EMU 1
@@ -96,7 +97,7 @@ struct Warp {
 
 /** What the threads of the running block share. */
 struct Block {
-    Block(unsigned threads, size_t sharedBytes) : sync(threads), dynamicShared(sharedBytes + 16, 0xFF) {
+    Block(unsigned threads, size_t sharedBytes) : sync(threads), dynamicShared(sharedBytes + 128, 0xFF) {
         for (unsigned first = 0; first < threads; first += 32) {
             warps.push_back(std::make_unique<Warp>(threads - first < 32 ? threads - first : 32));
         }
@@ -110,9 +111,10 @@ inline thread_local Block* current_block = nullptr;
 inline thread_local unsigned linear_thread = 0;
 
 inline void* dynamic_shared_base() {
-    // 16-byte aligned, like extern __shared__ __align__(16).
+    // 128-byte aligned: at least what any kernel declares (16 for most, 128 where wmma tiles
+    // need 32-byte aligned starts).
     auto p = reinterpret_cast<uintptr_t>(current_block->dynamicShared.data());
-    return reinterpret_cast<void*>((p + 15) & ~uintptr_t(15));
+    return reinterpret_cast<void*>((p + 127) & ~uintptr_t(127));
 }
 
 /**
@@ -355,6 +357,147 @@ inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
 inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+
+// ---- warp matrix operations (nvcuda::wmma), TF32 m16n16k8 only ----------------------------------
+// What attention_tc.cu uses, with the rules of the CUDA C++ Programming Guide checked at run time
+// so that a kernel that breaks them fails here rather than only on a GPU:
+// - every lane of the warp takes part in each call (a warp barrier inside each one);
+// - tile pointers are 256-bit (32-byte) aligned and ldm is a multiple of 16 bytes (4 floats);
+// - matrix_a / matrix_b elements hold TF32 values (low 13 mantissa bits zero, i.e. converted
+//   with __float_to_tf32) when they reach mma_sync.
+// The element-to-lane mapping of a real fragment is unspecified, so a kernel may only apply the
+// same operation to every element; here each lane simply holds the whole tile (num_elements is
+// M*K, K*N or M*N rather than the GPU's 4 or 8), computes mma_sync on its own copy, and lane 0
+// alone stores, so results become visible to the other lanes only after a __syncwarp, as on
+// the GPU. mma_sync accumulates with fma in k order; the hardware's summation order differs.
+namespace nvcuda {
+namespace wmma {
+
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+struct row_major {};
+struct col_major {};
+namespace precision {
+struct tf32 {};
+}
+enum layout_t { mem_row_major, mem_col_major };
+
+template <class Use, int M, int N, int K>
+struct tile_shape;
+template <int M, int N, int K>
+struct tile_shape<matrix_a, M, N, K> {
+    static constexpr int rows = M, cols = K;
+};
+template <int M, int N, int K>
+struct tile_shape<matrix_b, M, N, K> {
+    static constexpr int rows = K, cols = N;
+};
+template <int M, int N, int K>
+struct tile_shape<accumulator, M, N, K> {
+    static constexpr int rows = M, cols = N;
+};
+
+template <class Use, int M, int N, int K, class T, class Layout = void>
+struct fragment {
+    static_assert(M == 16 && N == 16 && K == 8, "the emulation has the TF32 shape m16n16k8 only");
+    static constexpr int rows = tile_shape<Use, M, N, K>::rows;
+    static constexpr int cols = tile_shape<Use, M, N, K>::cols;
+    static constexpr int num_elements = rows * cols;
+    float x[num_elements];  // row-major over the logical tile, in every lane
+};
+
+[[noreturn]] inline void misuse(const char* what) {
+    std::fprintf(stderr, "cuda_emu: wmma misuse: %s\n", what);
+    std::abort();
+}
+
+inline void check_tile(const void* p, unsigned ldm, const char* call) {
+    if ((reinterpret_cast<uintptr_t>(p) & 31) != 0) misuse(call);
+    if (ldm % 4 != 0) misuse(call);
+}
+
+inline float __float_to_tf32(float f) {
+    // cvt.rna.tf32.f32: round to nearest, ties away from zero, into the top 19 bits.
+    unsigned bits;
+    std::memcpy(&bits, &f, 4);
+    if ((bits & 0x7F800000u) != 0x7F800000u) {
+        bits = (bits + 0x1000u) & 0xFFFFE000u;
+    }
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+template <class Use, int M, int N, int K, class T, class Layout>
+inline void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, float value) {
+    for (int e = 0; e < f.num_elements; e++) f.x[e] = value;
+}
+
+template <class Frag>
+inline void load_tile(Frag& f, const float* p, unsigned ldm, bool rowMajor, const char* call) {
+    check_tile(p, ldm, call);
+    __syncwarp();
+    for (int r = 0; r < Frag::rows; r++) {
+        for (int c = 0; c < Frag::cols; c++) {
+            f.x[r * Frag::cols + c] = rowMajor ? p[size_t(r) * ldm + c] : p[size_t(c) * ldm + r];
+        }
+    }
+}
+
+template <class Use, int M, int N, int K, class Layout>
+inline void load_matrix_sync(fragment<Use, M, N, K, precision::tf32, Layout>& f, const float* p, unsigned ldm) {
+    load_tile(f, p, ldm, std::is_same_v<Layout, row_major>, "load_matrix_sync: tile start or ldm");
+}
+
+template <int M, int N, int K>
+inline void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const float* p, unsigned ldm, layout_t layout) {
+    load_tile(f, p, ldm, layout == mem_row_major, "load_matrix_sync (accumulator): tile start or ldm");
+}
+
+template <int M, int N, int K>
+inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t layout) {
+    check_tile(p, ldm, "store_matrix_sync: tile start or ldm");
+    __syncwarp();
+    if (cuda_emu::linear_thread % 32 == 0) {
+        for (int r = 0; r < M; r++) {
+            for (int c = 0; c < N; c++) {
+                float value = f.x[r * N + c];
+                if (layout == mem_row_major) p[size_t(r) * ldm + c] = value;
+                else p[size_t(c) * ldm + r] = value;
+            }
+        }
+    }
+}
+
+inline bool is_tf32(float f) {
+    unsigned bits;
+    std::memcpy(&bits, &f, 4);
+    return (bits & 0x1FFFu) == 0 || (bits & 0x7F800000u) == 0x7F800000u;
+}
+
+template <int M, int N, int K, class LayoutA, class LayoutB>
+inline void mma_sync(fragment<accumulator, M, N, K, float>& d, const fragment<matrix_a, M, N, K, precision::tf32, LayoutA>& a,
+        const fragment<matrix_b, M, N, K, precision::tf32, LayoutB>& b, const fragment<accumulator, M, N, K, float>& c) {
+    __syncwarp();
+    for (int e = 0; e < a.num_elements; e++) {
+        if (!is_tf32(a.x[e])) misuse("mma_sync: a matrix_a element is not TF32 (convert it with __float_to_tf32)");
+    }
+    for (int e = 0; e < b.num_elements; e++) {
+        if (!is_tf32(b.x[e])) misuse("mma_sync: a matrix_b element is not TF32 (convert it with __float_to_tf32)");
+    }
+    float result[M * N];
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            float acc = c.x[i * N + j];
+            for (int kk = 0; kk < K; kk++) acc = std::fma(a.x[i * K + kk], b.x[kk * N + j], acc);
+            result[i * N + j] = acc;
+        }
+    }
+    std::memcpy(d.x, result, sizeof(result));
+}
+
+}  // namespace wmma
+}  // namespace nvcuda
 
 // Dynamic shared memory: `extern __shared__` cannot become a static, so kernels declare it
 // through this macro, which the CUDA side defines as the usual extern array.

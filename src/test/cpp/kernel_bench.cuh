@@ -13,6 +13,7 @@ namespace {
 struct BenchSize {
     const char* name;
     int B, N, d, dv, H, C;
+    bool dense = true;  // time our dense kernel too (seconds per call at issue 5's largest size)
 };
 
 float time_ms(const std::function<void()>& stage) {
@@ -40,18 +41,19 @@ int bench() {
         {"B8 N4096 d64 H4 C128", 8, 4096, 64, 64, 4, 128},
         {"B4 N16384 d64 H4 C128", 4, 16384, 64, 64, 4, 128},
         {"B2 N65536 d64 H2 C256", 2, 65536, 64, 64, 2, 256},
+        {"B16 N65536 d64 H4 C128", 16, 65536, 64, 64, 4, 128, false},  // issue 5's largest
     };
     for (size_t n = 0; n < sizeof(sizes) / sizeof(sizes[0]); n++) {
         const BenchSize& s = sizes[n];
-        Shape shape{s.name, s.B, s.N, s.N, s.d, s.dv, s.H, s.C, s.C, 0, true};
+        Shape shape{s.name, s.B, s.N, s.N, s.d, s.dv, s.H, s.C, s.C, 0, s.dense};
         smyrf::Case c = random_case(shape, 77 + n);
         smyrf::Pipeline p(c);
         std::vector<std::pair<const char*, std::function<void()>>> stages = {
             {"norms", [&] { p.norms(); }},       {"hash", [&] { p.hash(); }},
             {"sort", [&] { p.sort(); }},         {"orders", [&] { p.orders(); }},
             {"attention", [&] { p.attention(); }}, {"combine", [&] { p.combine(); }},
-            {"dense", [&] { p.dense(); }},
         };
+        if (s.dense) stages.push_back({"dense", [&] { p.dense(); }});
         for (int warm = 0; warm < 2; warm++) {
             for (auto& st : stages) st.second();
         }
@@ -72,21 +74,25 @@ int bench() {
             std::printf("\n");
         }
         std::printf("  %-10s %9.3f ms\n", "smyrf sum", smyrfTotal);
-        // SPEC Extensions and the local window: the attention stage (with the cluster ids for the
+        // Tensor cores, SPEC Extensions and the local window: the attention stage (with the cluster ids for the
         // union, the window's round after the hash rounds) against the plain one above; global
         // keys [CLS]-like 0 and -1, a window of 16 positions each side.
+        // "+tensor": the plain rounds on tensor cores (attention_tc.cu).
         struct Variant {
             const char* name;
             bool global, unionRounds;
             int window;
+            bool tensorCores;
         };
-        const Variant variants[] = {{"+global", true, false, 0}, {"+union", false, true, 0},
-            {"+both", true, true, 0}, {"+window", false, false, 16}, {"+all", true, true, 16}};
+        const Variant variants[] = {{"+tensor", false, false, 0, true}, {"+global", true, false, 0, false},
+            {"+union", false, true, 0, false}, {"+both", true, true, 0, false}, {"+window", false, false, 16, false},
+            {"+all", true, true, 16, false}};
         for (const Variant& variant : variants) {
             smyrf::Case e = c;
             if (variant.global) smyrf::resolve_global_keys(e, {0, -1});
             e.unionRounds = variant.unionRounds;
             e.window = variant.window;
+            e.tensorCores = variant.tensorCores;
             smyrf::Pipeline pe(e);
             pe.norms();
             pe.hash();

@@ -18,7 +18,8 @@
 // alpha.f32 (d+2,H) and, when hasMask=1, mask.u8 (B,Nk). SPEC Extensions, optional: G (global
 // keys per row, default 0) with global_keys.i32 (B,G) when G > 0 (resolved: ascending, -1
 // padded, as the Java launcher uploads them), and union (0/1, the union softmax); window (the
-// local window w, default 0: off; docs/kernels.md "Local window").
+// local window w, default 0: off; docs/kernels.md "Local window"); tensorCores (0/1: the plain
+// hash rounds on smyrf_cluster_attention_tc).
 // Output directory: query_hashes.f32 (H,B,Nq), key_hashes.f32 (H,B,Nk), query_order.i32
 // (H,B,Nq'), key_order.i32 (H,B,Nk'), round_out.f32 (R,B,Nq,dv), round_lse.f32 (R,B,Nq) with
 // R = H, or H + 1 with the window (its round last), out.f32 (B,Nq,dv), dense.f32 (B,Nq,dv).
@@ -105,6 +106,7 @@ smyrf::Case read_case(const std::string& dir) {
     c.G = p.count("G") ? std::stoi(p["G"]) : 0;
     c.unionRounds = p.count("union") && std::stoi(p["union"]) != 0;
     c.window = p.count("window") ? std::stoi(p["window"]) : 0;
+    c.tensorCores = p.count("tensorCores") && std::stoi(p["tensorCores"]) != 0;
     if (c.G > 0) c.globalKeys = read_raw<int>(dir + "/global_keys.i32", size_t(c.B) * c.G);
     return c;
 }
@@ -153,6 +155,7 @@ struct Shape {
     std::vector<int> globalPositions = {};  // SPEC Extensions: global key positions
     bool unionRounds = false;               // and the union softmax
     int window = 0;                         // the local window (0: off)
+    bool tensorCores = false;               // plain rounds on smyrf_cluster_attention_tc
 };
 
 smyrf::Case random_case(const Shape& s, uint64_t seed) {
@@ -194,6 +197,7 @@ smyrf::Case random_case(const Shape& s, uint64_t seed) {
     if (!s.globalPositions.empty()) smyrf::resolve_global_keys(c, s.globalPositions);
     c.unionRounds = s.unionRounds;
     c.window = s.window;
+    c.tensorCores = s.tensorCores;
     return c;
 }
 
@@ -265,6 +269,9 @@ int self_check(bool more, bool large, const char* only) {
         // The local window with both extensions: blocks of 128 queries whose spans cross several
         // key tiles, the last block partial, dv not a multiple of 32.
         {"window 40, global, union", 2, 150, 150, 6, 37, 2, 20, 20, 2, false, {0, -1}, true, 40},
+        // Tensor cores: two passes of 64 queries, key tiles of 32 with a partial last one, d and
+        // dv padded (to 40 and 32), holes in the mask.
+        {"tensor cores, padded dims", 2, 260, 260, 37, 20, 2, 130, 130, 2, false, {}, false, 0, true},
     };
     if (more) {
         shapes.push_back({"self, padded rows", 2, 100, 100, 8, 8, 2, 16, 16, 1, true});
@@ -281,6 +288,11 @@ int self_check(bool more, bool large, const char* only) {
         shapes.push_back({"window 3, global keys", 2, 77, 77, 4, 16, 3, 11, 11, 1, false, {1, -1, 40}, false, 3});
         shapes.push_back({"window 2, union, masked", 2, 64, 64, 9, 40, 3, 16, 16, 3, false, {}, true, 2});
         shapes.push_back({"window over the row", 1, 30, 30, 4, 4, 2, 10, 10, 0, false, {}, true, 1000});
+        shapes.push_back({"tensor cores, cross lengths", 1, 77, 45, 5, 37, 2, 11, 7, 1, false, {}, false, 0, true});
+        shapes.push_back({"tensor cores, row fully masked", 2, 64, 64, 16, 48, 2, 16, 16, 3, false, {}, false, 0,
+                true});
+        shapes.push_back({"tensor cores, tiny", 1, 1, 1, 1, 1, 1, 1, 1, 0, false, {}, false, 0, true});
+        shapes.push_back({"tensor cores, d 64", 2, 512, 512, 64, 64, 3, 128, 128, 1, false, {}, false, 0, true});
     }
     if (large) {
         shapes.push_back({"large, d 64", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, true});
@@ -289,6 +301,9 @@ int self_check(bool more, bool large, const char* only) {
         shapes.push_back({"large, 12 rounds", 2, 1000, 1000, 32, 48, 12, 50, 50, 2, true});
         shapes.push_back({"large, extensions", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, false, {0, -1}, true});
         shapes.push_back({"large, window", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, false, {0, -1}, true, 64});
+        shapes.push_back({"large, tensor cores", 4, 4096, 4096, 64, 64, 4, 128, 128, 1, false, {}, false, 0, true});
+        shapes.push_back({"large, tensor cores, d 128", 2, 2048, 1500, 128, 128, 2, 128, 94, 2, false, {}, false, 0,
+                true});
     }
     if (only != nullptr) {
         std::vector<Shape> chosen;
@@ -348,6 +363,9 @@ void print_geometry() {
     std::printf("SMYRF_ATTN_KEY_TILE=%d\n", SMYRF_ATTN_KEY_TILE);
     std::printf("SMYRF_ATTN_DV_CHUNK=%d\n", SMYRF_ATTN_DV_CHUNK);
     std::printf("SMYRF_DENSE_THREADS=%d\n", SMYRF_DENSE_THREADS);
+    std::printf("SMYRF_TC_THREADS=%d\n", SMYRF_TC_THREADS);
+    std::printf("SMYRF_TC_QUERY_ROWS=%d\n", SMYRF_TC_QUERY_ROWS);
+    std::printf("SMYRF_TC_KEY_TILE=%d\n", SMYRF_TC_KEY_TILE);
     std::printf("SMYRF_COMBINE_THREADS=%d\n", SMYRF_COMBINE_THREADS);
     std::printf("SMYRF_GEMM_THREADS=%d\n", SMYRF_GEMM_THREADS);
     std::printf("SMYRF_GEMM_TILE_M=%d\n", SMYRF_GEMM_TILE_M);

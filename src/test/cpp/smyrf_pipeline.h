@@ -33,6 +33,8 @@ struct Case {
     std::vector<int> globalKeys;
     bool unionRounds = false;
     int window = 0;
+    // Plain hash rounds on tensor cores (attention_tc.cu) instead of the CUDA-core kernel.
+    bool tensorCores = false;
 
     int paddedQueryLen() const { return L * Cq; }
 
@@ -233,6 +235,7 @@ public:
         set_shared_limit(smyrf_cluster_attention_global, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
         set_shared_limit(smyrf_cluster_attention_union, unionSharedBytes());
         set_shared_limit(smyrf_window_attention, unionSharedBytes());
+        set_shared_limit(smyrf_cluster_attention_tc, SMYRF_TC_SHARED_BYTES(c.d, c.dv));
         set_shared_limit(smyrf_dense_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d));
     }
 
@@ -284,7 +287,10 @@ public:
         }
     }
 
-    /** The H hash rounds: cluster ids first for the union softmax. */
+    /**
+     * The H hash rounds: cluster ids first for the union softmax; the plain rounds on tensor
+     * cores when asked.
+     */
     void hashRounds() {
         if (c_.unionRounds) {
             SMYRF_LAUNCH(smyrf_cluster_ids, dim3(blocks_for((long long)segments_ * Nqp_, 256)), dim3(256), 0,
@@ -302,6 +308,13 @@ public:
                     SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c_.d), q_.get(), k_.get(), v_.get(), keySortValid(),
                     qOrder_.get(), kOrder_.get(), globals_.get(), c_.B, c_.H, c_.Nq, c_.Nk, c_.d, c_.dv, c_.Cq, c_.Ck,
                     c_.L, c_.G, c_.scale, roundOut_.get(), roundLse_.get());
+            return;
+        }
+        if (c_.tensorCores) {
+            SMYRF_LAUNCH(smyrf_cluster_attention_tc, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_TC_THREADS),
+                    SMYRF_TC_SHARED_BYTES(c_.d, c_.dv), q_.get(), k_.get(), v_.get(), keyValid(), qOrder_.get(),
+                    kOrder_.get(), c_.B, c_.H, c_.Nq, c_.Nk, c_.d, c_.dv, c_.Cq, c_.Ck, c_.L, c_.scale,
+                    roundOut_.get(), roundLse_.get());
             return;
         }
         SMYRF_LAUNCH(smyrf_cluster_attention, dim3(c_.L, c_.B, c_.H), dim3(SMYRF_ATTN_THREADS),

@@ -79,9 +79,35 @@ class EmulatedKernelsTest {
                 new ShapeCase("segments past SORT_LOCAL", 1, 2100, 2100, 4, 4, 1, 300, 300, MaskKind.PADDED_ROWS));
     }
 
+    /**
+     * Shapes for the tensor-core kernel (attention_tc.cu): query passes of 64 with a partial
+     * last one, key tiles of 32 with a partial last one, d and dv padded inside (to 8 and 16
+     * columns), cross lengths, masks.
+     */
+    static Stream<ShapeCase> tensorCoreShapes() {
+        return Stream.of(
+                new ShapeCase("two passes, padded dims", 2, 260, 260, 37, 20, 2, 130, 130, MaskKind.HOLES),
+                new ShapeCase("cross lengths, dv 37", 1, 77, 45, 5, 37, 2, 11, null, MaskKind.PADDED_ROWS),
+                new ShapeCase("one row fully masked", 2, 64, 64, 16, 48, 2, 16, 16, MaskKind.LAST_ROW_MASKED));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("shapes")
     void everyStageMatchesTheCpuEngine(ShapeCase shape, @TempDir Path work) {
+        compareWithTheCpuEngine(shape, false, work);
+    }
+
+    /**
+     * The plain rounds on tensor cores (3xTF32 through the emulation's wmma, which also checks
+     * the kernel's use of it: alignment, ldm, TF32 operands): the same bar as the CUDA-core kernel.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tensorCoreShapes")
+    void tensorCoreRoundsMatchTheCpuEngine(ShapeCase shape, @TempDir Path work) {
+        compareWithTheCpuEngine(shape, true, work);
+    }
+
+    private static void compareWithTheCpuEngine(ShapeCase shape, boolean tensorCores, Path work) {
         AttentionConfig config = shape.config();
         AttentionInputs inputs = shape.inputs(41);
         SmyrfTrace want;
@@ -95,7 +121,8 @@ class EmulatedKernelsTest {
         }
         ClusterPlan plan = want.plan();
         assertEquals(config.plan(shape.queryLen, shape.keyLen), plan, "cluster plan");
-        KernelEmulator.Stages got = EMULATOR.run(shape.emulatorCase(config, inputs, plan), work);
+        KernelEmulator.Case emulated = shape.emulatorCase(config, inputs, plan);
+        KernelEmulator.Stages got = EMULATOR.run(tensorCores ? emulated.onTensorCores() : emulated, work);
 
         assertBitsEqual("queryHashes (H, B, Nq)", want.queryHashes(), got.queryHashes());
         assertBitsEqual("keyHashes (H, B, Nk)", want.keyHashes(), got.keyHashes());

@@ -47,18 +47,33 @@ final class KernelEmulator {
      * Sizes and inputs of one call; {@code mask} (B, Nk) may be null. SPEC Extensions:
      * {@code globalKeys} (B, G) resolved as the engine uploads them (ascending, -1 padded), or
      * null with {@code globalCount} 0; {@code unionRounds} the union softmax; {@code window} the
-     * local window (0: off; docs/kernels.md "Local window").
+     * local window (0: off; docs/kernels.md "Local window"). {@code tensorCores}: the plain hash
+     * rounds on smyrf_cluster_attention_tc instead of the CUDA-core kernel.
      */
     record Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
             int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
-            boolean[] mask, int[] globalKeys, int globalCount, boolean unionRounds, int window) {
+            boolean[] mask, int[] globalKeys, int globalCount, boolean unionRounds, int window, boolean tensorCores) {
 
-        /** A plain call: no extensions. */
+        /** A call with extensions, its plain rounds (if any) on the CUDA-core kernel. */
+        Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
+                int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
+                boolean[] mask, int[] globalKeys, int globalCount, boolean unionRounds, int window) {
+            this(batch, queryLen, keyLen, dim, valueDim, hashes, queryClusterSize, keyClusterSize, clusters, scale, q,
+                    k, v, alpha, mask, globalKeys, globalCount, unionRounds, window, false);
+        }
+
+        /** A plain call: no extensions, the CUDA-core kernel. */
         Case(int batch, int queryLen, int keyLen, int dim, int valueDim, int hashes, int queryClusterSize,
                 int keyClusterSize, int clusters, float scale, float[] q, float[] k, float[] v, float[] alpha,
                 boolean[] mask) {
             this(batch, queryLen, keyLen, dim, valueDim, hashes, queryClusterSize, keyClusterSize, clusters, scale, q,
-                    k, v, alpha, mask, null, 0, false, 0);
+                    k, v, alpha, mask, null, 0, false, 0, false);
+        }
+
+        /** The same call with the plain rounds on tensor cores. */
+        Case onTensorCores() {
+            return new Case(batch, queryLen, keyLen, dim, valueDim, hashes, queryClusterSize, keyClusterSize, clusters,
+                    scale, q, k, v, alpha, mask, globalKeys, globalCount, unionRounds, window, true);
         }
 
         /** Rounds in the per-round outputs: the hash rounds, and the window's when it is on. */
@@ -157,7 +172,7 @@ final class KernelEmulator {
                 // Float.toString is the shortest text that reads back as the same float.
                 + "\nscale=" + Float.toString(c.scale()) + "\nhasMask=" + (c.mask() == null ? 0 : 1)
                 + "\nG=" + c.globalCount() + "\nunion=" + (c.unionRounds() ? 1 : 0) + "\nwindow=" + c.window()
-                + "\n";
+                + "\ntensorCores=" + (c.tensorCores() ? 1 : 0) + "\n";
         Files.writeString(dir.resolve("params.txt"), params);
         writeFloats(dir.resolve("q.f32"), c.q());
         writeFloats(dir.resolve("k.f32"), c.k());
