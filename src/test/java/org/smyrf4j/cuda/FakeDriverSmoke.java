@@ -80,8 +80,47 @@ final class FakeDriverSmoke {
             }
             DeviceMemoryStats memory = gpu.memoryStats();
             System.out.println("memory: " + memory);
+            tensorCores(probe, cpu, random);
         }
         System.out.println("fake driver smoke: OK");
+    }
+
+    /**
+     * A second engine with tensor cores on: the plain hash rounds on {@code smyrf_cluster_attention_tc}
+     * (d and dv off the tile multiples, cross lengths, key holes, Cq and Ck off the block's 64 query
+     * rows and 32-key tiles; d = dv = 96 past the 48 KiB default), with the local window after
+     * them, and the union softmax (its own kernel); and d = dv = 300, which falls back to CUDA cores;
+ * each stage against the CPU engine.
+     */
+    private static void tensorCores(CudaProbe.Result probe, CpuEngine cpu, SplittableRandom random) {
+        try (CudaEngine tc = CudaEngine.open(probe, CudaEngine.Options.CHECKED, TensorCores.ON)) {
+            System.out.println("engine: " + tc.description() + "; attention kernel: " + tc.attentionKernel());
+            AttentionShape[] shapes = {new AttentionShape(2, 70, 45, 37, 20), new AttentionShape(1, 50, 50, 96, 96)};
+            for (AttentionShape shape : shapes) {
+                AttentionKernelChoice choice = tc.attentionKernel(shape.dim(), shape.valueDim());
+                if (!choice.tensorCores()) {
+                    throw new AssertionError(shape + " should run on tensor cores: " + choice);
+                }
+            }
+            traced(tc, cpu, random, shapes[0], 2, 20, MaskKind.RANDOM);
+            traced(tc, cpu, random, shapes[1], 1, 25, MaskKind.PREFIX);
+            traced(tc, cpu, random, new AttentionShape(2, 50, 50, 8, 40), 2, 16, MaskKind.PREFIX,
+                    AttentionConfig.builder().localWindow(3));
+            traced(tc, cpu, random, new AttentionShape(1, 50, 50, 8, 8), 2, 10, MaskKind.NONE,
+                    AttentionConfig.builder().unionRounds(true));
+            // d = dv = 300 needs more shared memory on tensor cores than an H100 has: CUDA cores, with the reason.
+            AttentionKernelChoice fallback = tc.attentionKernel(300, 300);
+            if (fallback.tensorCores() || !fallback.description().contains("tensor cores on, but d=300, dv=300 needs")) {
+                throw new AssertionError("d = dv = 300 should fall back to CUDA cores: " + fallback);
+            }
+            traced(tc, cpu, random, new AttentionShape(1, 20, 20, 300, 300), 1, 10, MaskKind.NONE);
+            // The untraced path gives the trace's output bit for bit.
+            AttentionInputs inputs = GpuTestSupport.randomInputs(random, shapes[0], MaskKind.SOME_ROW_EMPTY, false);
+            AttentionConfig config = AttentionConfig.builder().hashes(2).queryClusterSize(20).build();
+            same("tensor cores: attend vs trace", tc.trace(config, inputs).output(), tc.attend(config, inputs));
+            compare("tensor cores: attend", cpu.attend(config, inputs), tc.attend(config, inputs));
+        }
+        System.out.println("tensor cores: every stage agrees");
     }
 
     private static void traced(CudaEngine gpu, CpuEngine cpu, SplittableRandom random, AttentionShape shape,
