@@ -7,9 +7,10 @@
 #   make bundle fakecuda && scripts/fake-gpu-check.sh
 #
 # The emulation runs a 1024-thread sort block as 1024 OS threads, so the run keeps to small work:
-# the golden cases, a few random cases, dense and auto modes, the quick CudaEngineTest methods, the
-# CUDA layer on the kernel pack's GEMM (CudaLayerTest; its cuBLAS cases skip) (FAKE_TESTS replaces
-# the selection) and a tiny benchmark; about 5 minutes on 2 cores.
+# the golden cases, a few random cases (4 on the tensor-core kernel), dense and auto modes, the
+# quick CudaEngineTest methods, the CUDA layer on the kernel pack's GEMM (CudaLayerTest; its cuBLAS
+# cases skip) (FAKE_TESTS replaces the selection) and a tiny benchmark (both kernels); about 6
+# minutes on 2 cores.
 # Afterwards every JVM's counters from the stand-in must balance (contexts, allocations,
 # modules, streams) with no call refused. Logs in build/fake-gpu-check/ (or $OUT).
 set -uo pipefail
@@ -34,7 +35,9 @@ export TEST_SELECT=${FAKE_TESTS:-"--select-class org.smyrf4j.cuda.CudaParityTest
 --select-method $ENGINE#headDimBeyondSharedMemoryIsRefused --select-method $ENGINE#attentionEngineRunsOnCuda \
 --select-method $ENGINE#repeatedCallsAreBitIdentical \
 --select-method $ENGINE#extensionsRunOnDeviceTensorsAndRefuseWhatDoesNotFit"}
-export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.extensionCases=6 -Dsmyrf4j.test.largeCases=false"
+# The tensor-core cases run the emulated wmma (each lane the whole tile): about 10 s each here.
+export TEST_JVM_FLAGS="-Dsmyrf4j.test.randomCases=12 -Dsmyrf4j.test.extensionCases=6 -Dsmyrf4j.test.tensorCoreCases=4 \
+-Dsmyrf4j.test.largeCases=false"
 export QUICK_TIMINGS=1
 # The native driver would look for a real GPU behind the stand-in library.
 export NATIVE=0

@@ -52,6 +52,14 @@ class CudaParityTest {
     private static final int EXTENSION_CASES = Integer.getInteger("smyrf4j.test.extensionCases", 60);
     /** Random self-attention shapes with the local window; {@code -Dsmyrf4j.test.windowCases=N} (default: half the extension cases). */
     private static final int WINDOW_CASES = Integer.getInteger("smyrf4j.test.windowCases", EXTENSION_CASES / 2);
+    /** Random shapes on the tensor-core kernel; {@code -Dsmyrf4j.test.tensorCoreCases=N} for slow stand-ins. */
+    private static final int TENSOR_CORE_CASES = Integer.getInteger("smyrf4j.test.tensorCoreCases", 40);
+    /** Head dims of the random cases: odd ones, powers of two, past one 32-column chunk. */
+    private static final int[] DIMS = {1, 3, 8, 16, 31, 32, 59, 64, 100, 128};
+    private static final int[] VALUE_DIMS = {1, 5, 16, 37, 64, 96, 130};
+    /** The tensor-core cases add dims that are not multiples of its padding (8 for d, 16 for dv). */
+    private static final int[] TENSOR_CORE_DIMS = {1, 3, 8, 20, 31, 37, 59, 64, 100, 128};
+    private static final int[] TENSOR_CORE_VALUE_DIMS = {1, 5, 16, 20, 37, 64, 96, 130};
     private static final long SEED = Long.getLong("smyrf4j.test.seed", 20251127L);
 
     private static CudaEngine gpu;
@@ -119,12 +127,12 @@ class CudaParityTest {
         SplittableRandom random = new SplittableRandom(SEED);
         List<RandomCase> cases = new ArrayList<>();
         for (int i = 0; i < RANDOM_CASES; i++) {
-            cases.add(randomCase(random, i));
+            cases.add(randomCase(random, i, DIMS, VALUE_DIMS));
         }
         if (LARGE_CASES) {
             cases.addAll(largeCases(random));
         }
-        compareStageByStage("random parity", SEED, cases);
+        compareStageByStage(gpu, "random parity", SEED, cases);
     }
 
     /**
@@ -137,7 +145,7 @@ class CudaParityTest {
         SplittableRandom random = new SplittableRandom(SEED + 3);
         List<RandomCase> cases = new ArrayList<>();
         for (int i = 0; i < EXTENSION_CASES; i++) {
-            cases.add(withExtensions(randomCase(random, i), random, i % 3));
+            cases.add(withExtensions(randomCase(random, i, DIMS, VALUE_DIMS), random, i % 3));
         }
         if (LARGE_CASES) {
             AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
@@ -146,7 +154,7 @@ class CudaParityTest {
             cases.add(new RandomCase(EXTENSION_CASES, "large " + shape + " mask PREFIX [0, -1] union", config,
                     GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
         }
-        compareStageByStage("extension parity", SEED + 3, cases);
+        compareStageByStage(gpu, "extension parity", SEED + 3, cases);
     }
 
     /**
@@ -159,7 +167,7 @@ class CudaParityTest {
         SplittableRandom random = new SplittableRandom(SEED + 4);
         List<RandomCase> cases = new ArrayList<>();
         for (int i = 0; cases.size() < WINDOW_CASES; i++) {
-            RandomCase c = randomCase(random, i);
+            RandomCase c = randomCase(random, i, DIMS, VALUE_DIMS);
             AttentionShape shape = c.inputs.shape();
             if (shape.queryLen() != shape.keyLen()) {
                 continue; // self-attention only
@@ -177,7 +185,43 @@ class CudaParityTest {
             cases.add(new RandomCase(WINDOW_CASES, "large " + shape + " mask PREFIX [0, -1] union window 64", config,
                     GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
         }
-        compareStageByStage("window parity", SEED + 4, cases);
+        compareStageByStage(gpu, "window parity", SEED + 4, cases);
+    }
+
+    /**
+     * The plain hash rounds on the tensor-core kernel ({@code smyrf_cluster_attention_tc}, an
+     * engine opened with {@link TensorCores#ON}) on fresh random shapes: d and dv off its padding
+     * (multiples of 8 and 16), masks, cross lengths, Cq off its 64 query rows and Ck off its
+     * 32-key tiles. Orders must equal the CPU's as on CUDA cores; outputs within the same 1e-4.
+     * Every case must actually get the tensor-core kernel (no silent fallback).
+     */
+    @Test
+    void randomShapesOnTensorCoresMatchTheCpuStageByStage() {
+        SplittableRandom random = new SplittableRandom(SEED + 5);
+        List<RandomCase> cases = new ArrayList<>();
+        // A fixed case first: d 37, dv 20, cross lengths with key holes, Cq 100 and Ck 57 (L = 3).
+        AttentionShape fixed = new AttentionShape(2, 300, 170, 37, 20);
+        cases.add(new RandomCase(0, "fixed " + fixed + " H=3 Cq=100 mask RANDOM",
+                AttentionConfig.builder().hashes(3).queryClusterSize(100).seed(random.nextLong()).build(),
+                GpuTestSupport.randomInputs(random, fixed, MaskKind.RANDOM, false)));
+        for (int i = 1; i < TENSOR_CORE_CASES; i++) {
+            cases.add(randomCase(random, i, TENSOR_CORE_DIMS, TENSOR_CORE_VALUE_DIMS));
+        }
+        if (LARGE_CASES) {
+            AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
+            cases.add(new RandomCase(TENSOR_CORE_CASES, "large " + shape + " mask PREFIX",
+                    AttentionConfig.builder().hashes(4).queryClusterSize(128).seed(2002).build(),
+                    GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
+        }
+        try (CudaEngine tensorCores = CudaEngine.open(CudaProbe.probe(), CudaEngine.Options.CHECKED, TensorCores.ON)) {
+            for (RandomCase c : cases) {
+                AttentionShape shape = c.inputs.shape();
+                AttentionKernelChoice choice = tensorCores.attentionKernel(shape.dim(), shape.valueDim());
+                assertTrue(choice.tensorCores(), c.label + ": " + choice);
+            }
+            System.out.println("tensor-core parity on " + tensorCores.description());
+            compareStageByStage(tensorCores, "tensor-core parity", SEED + 5, cases);
+        }
     }
 
     /**
@@ -185,14 +229,14 @@ class CudaParityTest {
      * against its trace. Prints the cases with order near-ties and the largest output difference
      * of the others, with the case that gave it.
      */
-    private static void compareStageByStage(String what, long seed, List<RandomCase> cases) {
+    private static void compareStageByStage(CudaEngine engine, String what, long seed, List<RandomCase> cases) {
         long start = System.nanoTime();
         int withTies = 0;
         double worst = 0;
         String worstCase = "none";
         for (RandomCase c : cases) {
             SmyrfTrace reference = cpu.trace(c.config, c.inputs);
-            SmyrfTrace trace = gpu.trace(c.config, c.inputs);
+            SmyrfTrace trace = engine.trace(c.config, c.inputs);
             TraceComparison report = compareTraces(c.label, c.inputs, reference, trace);
             if (report.orderTies()) {
                 withTies++;
@@ -203,7 +247,8 @@ class CudaParityTest {
             }
             if (c.index % 4 == 0) {
                 // The untraced path (no hash buffers) gives the same output bit for bit.
-                assertArrayEquals(trace.output(), gpu.attend(c.config, c.inputs), c.label + ": attend vs trace output");
+                assertArrayEquals(trace.output(), engine.attend(c.config, c.inputs),
+                        c.label + ": attend vs trace output");
             }
         }
         // The margin to OUTPUT_TOLERANCE over the cases without ties, so a run shows how close it came.
@@ -375,15 +420,15 @@ class CudaParityTest {
      * cluster size, odd dims, exact duplicate and zero rows, and now and then segments longer
      * than SORT_LOCAL (the global sort path).
      */
-    private static RandomCase randomCase(SplittableRandom random, int index) {
+    private static RandomCase randomCase(SplittableRandom random, int index, int[] dims, int[] valueDims) {
         while (true) {
             boolean longSegments = index % 10 == 9;
             int b = longSegments ? 1 : 1 + random.nextInt(3);
             int nq = longSegments ? 2049 + random.nextInt(7000) : 1 + random.nextInt(700);
             boolean cross = random.nextInt(3) == 0;
             int nk = cross ? (longSegments ? 2049 + random.nextInt(7000) : 1 + random.nextInt(700)) : nq;
-            int d = pick(random, 1, 3, 8, 16, 31, 32, 59, 64, 100, 128);
-            int dv = pick(random, 1, 5, 16, 37, 64, 96, 130);
+            int d = pick(random, dims);
+            int dv = pick(random, valueDims);
             int hashes = 1 + random.nextInt(4);
             int cq = Math.min(nq, pick(random, 1, 4, 16, 31, 32, 64, 100, 128, 256));
             AttentionConfig.Builder builder = AttentionConfig.builder().hashes(hashes).queryClusterSize(cq)
