@@ -35,7 +35,8 @@ class KernelManifestTest {
         assertEquals("13.0.88", m.nvccVersion());
         assertEquals("2025-11-27", m.built());
         assertEquals(Set.of("sm_80", "sm_86", "sm_89", "sm_90", "compute_80"), m.targets());
-        assertEquals(Set.of("hash", "sort", "attention", "combine", "dense", "gemm", "heads"), m.families());
+        assertEquals(Set.of("hash", "sort", "attention", "attention_tc", "combine", "dense", "gemm", "heads"),
+                m.families());
         assertEquals("sort.sm_90.cubin", m.file("sort", "sm_90"));
         assertEquals("attention.ptx", m.file("attention", "compute_80"));
         KernelManifest.Entry cubin = m.entry("attention", "sm_90", "smyrf_cluster_attention");
