@@ -217,6 +217,10 @@ final class BenchCommand implements Callable<Integer> {
                 + " input sets; median, min, max%n", repeats, warmup);
         out.println(memoryMeaning);
         out.println("MAE vs dense: mean |smyrf - dense| over every output element of input set 0");
+        if (tensorCores != TensorCoreRows.OFF) {
+            out.println("smyrf-tc: SMYRF with its plain hash rounds on the tensor-core kernel (3xTF32), whatever the"
+                    + " engine's own tensor-core setting; smyrf: on CUDA cores");
+        }
         if (floorMeaning != null) {
             out.println(floorMeaning);
         }
