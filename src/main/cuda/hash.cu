@@ -1,8 +1,12 @@
 // hash.cu: SMYRF steps 1-3 and the sort keys of step 4 (SPEC.md; docs/kernels.md "Exact hashing").
 //
 // smyrf_max_sq_norms   x (rows, len, dim) -> maxSq (rows): maxSq[b] = max_i n2(x[b,i,:]).
-//                      grid (rows) x HASH_THREADS; thread t takes tokens t, t+T, ...; a tree
-//                      max over shared memory (HASH_THREADS floats) finishes the block.
+//                      maxSq must hold zeros on entry (the launcher clears it on the stream).
+//                      grid (ceil(len/NORM_TOKENS), rows) x HASH_THREADS: block (c, b) takes
+//                      tokens [c*NORM_TOKENS, (c+1)*NORM_TOKENS) of row b, thread t tokens t,
+//                      t+T, ...; a tree max over shared memory (HASH_THREADS floats) finishes
+//                      the block, whose thread 0 folds it into maxSq[b] with an atomic max on
+//                      the float's bits (n2 >= 0, and non-negative floats order as their bits).
 //                      Rows with dim % 4 == 0 are read as float4, four loads ahead of the chain.
 // smyrf_hash_queries   q (B, Nq, d), mq2/mk2 (B), A (d+2, H), keyValid (B, Nk) or null
 //                      -> hashes (H, B, Nq) (may be null), keys (H, B, segLen) uint64.
@@ -18,9 +22,12 @@
 //
 // Versions: 1 plain float32, one token per thread, rows read straight from global memory
 // (consecutive threads read consecutive rows, so a warp's lines are reused from L1).
-// 2 (this) smyrf_max_sq_norms reads float4 rows four loads ahead: version 1 kept one 4-byte load
+// 2 smyrf_max_sq_norms reads float4 rows four loads ahead: version 1 kept one 4-byte load
 // in flight per thread and, with only one block per batch row, took 2.2 ms per call at
 // B=2 N=65536 d=64 on an H100 (hashing all H rounds of the same data: 0.16 ms).
+// 3 (this) smyrf_max_sq_norms spreads each row over blocks of NORM_TOKENS tokens: version 2
+// still read a row with one block, so at B=2 N=65536 two SMs read 67 MB (1.07 ms for Q and K,
+// a third of that SMYRF call); now 64 blocks per row share it. Not yet timed on a GPU.
 #include "smyrf_device.cuh"
 
 // n2(x) = fma(x[d-1], x[d-1], ... fma(x[0], x[0], 0)).
@@ -64,23 +71,26 @@ static __device__ __forceinline__ unsigned smyrf_order_bits(float h) {
     return bits ^ ((bits >> 31) ? 0xFFFFFFFFu : 0x80000000u);
 }
 
-// One block per batch row, so occupancy is moot: min-blocks 1 lets ptxas keep the loads in
-// registers (with the default it capped sm_86/89 at 40 registers and spilled).
+// min-blocks 1 lets ptxas keep the four loads ahead in registers (with the default it capped
+// sm_86/89 at 40 registers and spilled); a block's 8 tokens per thread are few enough that
+// occupancy matters less than keeping loads in flight.
 extern "C" __global__ void __launch_bounds__(SMYRF_HASH_THREADS, 1)
 smyrf_max_sq_norms(const float* __restrict__ x, int rows, int len, int dim, float* __restrict__ maxSq) {
     __shared__ float partial[SMYRF_HASH_THREADS];
-    const int b = blockIdx.x;
+    const int b = blockIdx.y;
     const int t = threadIdx.x;
+    const int first = blockIdx.x * SMYRF_NORM_TOKENS;
+    const int end = len - first < SMYRF_NORM_TOKENS ? len : first + SMYRF_NORM_TOKENS;
     const float* row = x + (size_t)b * len * dim;
     float best = 0.0f;  // n2 >= 0, so 0 is the identity of this max
     if (dim % 4 == 0 && ((size_t)x & 15) == 0) {
         const float4* row4 = reinterpret_cast<const float4*>(row);
         const int quads = dim / 4;
-        for (int i = t; i < len; i += blockDim.x) {
+        for (int i = first + t; i < end; i += blockDim.x) {
             best = fmaxf(best, smyrf_sq_norm_quads(row4 + (size_t)i * quads, quads));
         }
     } else {
-        for (int i = t; i < len; i += blockDim.x) {
+        for (int i = first + t; i < end; i += blockDim.x) {
             best = fmaxf(best, smyrf_sq_norm(row + (size_t)i * dim, dim));
         }
     }
@@ -93,7 +103,8 @@ smyrf_max_sq_norms(const float* __restrict__ x, int rows, int len, int dim, floa
         __syncthreads();
     }
     if (t == 0 && b < rows) {
-        maxSq[b] = partial[0];
+        // fmaxf dropped any NaN, so partial[0] is in [0, +inf], where the bits order like the floats.
+        atomicMax(reinterpret_cast<unsigned*>(maxSq) + b, __float_as_uint(partial[0]));
     }
 }
 

@@ -7,6 +7,8 @@
 
 // Threads per hashing / norm block: one token per thread.
 #define SMYRF_HASH_THREADS 256
+// Tokens of one row a norm block reads (8 per thread), so long rows spread over many SMs.
+#define SMYRF_NORM_TOKENS 2048
 // Threads per sort block; each owns two keys of the block's chunk.
 #define SMYRF_SORT_THREADS 1024
 // Keys a sort block holds in shared memory (2 * SORT_THREADS, 16 KiB of uint64).

@@ -357,6 +357,7 @@ int self_check(bool more, bool large, const char* only) {
 
 void print_geometry() {
     std::printf("SMYRF_HASH_THREADS=%d\n", SMYRF_HASH_THREADS);
+    std::printf("SMYRF_NORM_TOKENS=%d\n", SMYRF_NORM_TOKENS);
     std::printf("SMYRF_SORT_THREADS=%d\n", SMYRF_SORT_THREADS);
     std::printf("SMYRF_SORT_LOCAL=%d\n", SMYRF_SORT_LOCAL);
     std::printf("SMYRF_ATTN_THREADS=%d\n", SMYRF_ATTN_THREADS);

@@ -148,6 +148,7 @@ public:
     explicit DeviceBuffer(size_t n) : data_(n) { std::memset(static_cast<void*>(data_.data()), 0xFF, n * sizeof(T)); }
     explicit DeviceBuffer(const std::vector<T>& host) : data_(host) {}
     T* get() { return data_.data(); }
+    void zero() { std::memset(static_cast<void*>(data_.data()), 0, data_.size() * sizeof(T)); }
     std::vector<T> download() const { return data_; }
 private:
     std::vector<T> data_;
@@ -190,6 +191,7 @@ public:
     DeviceBuffer(const DeviceBuffer&) = delete;
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
     T* get() { return ptr_; }
+    void zero() { cuda_check(cudaMemsetAsync(ptr_, 0, n_ * sizeof(T)), "cudaMemsetAsync"); }
     std::vector<T> download() const {
         std::vector<T> host(n_);
         cuda_check(cudaMemcpy(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy D2H");
@@ -239,12 +241,14 @@ public:
         set_shared_limit(smyrf_dense_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d));
     }
 
-    /** 1. MQ2 and MK2 of every batch row. */
+    /** 1. MQ2 and MK2 of every batch row: cleared, then an atomic max per block. */
     void norms() {
-        SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(c_.B), dim3(SMYRF_HASH_THREADS), 0, q_.get(), c_.B, c_.Nq, c_.d,
-                mq2_.get());
-        SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(c_.B), dim3(SMYRF_HASH_THREADS), 0, k_.get(), c_.B, c_.Nk, c_.d,
-                mk2_.get());
+        mq2_.zero();
+        mk2_.zero();
+        SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(blocks_for(c_.Nq, SMYRF_NORM_TOKENS), c_.B), dim3(SMYRF_HASH_THREADS), 0,
+                q_.get(), c_.B, c_.Nq, c_.d, mq2_.get());
+        SMYRF_LAUNCH(smyrf_max_sq_norms, dim3(blocks_for(c_.Nk, SMYRF_NORM_TOKENS), c_.B), dim3(SMYRF_HASH_THREADS), 0,
+                k_.get(), c_.B, c_.Nk, c_.d, mk2_.get());
     }
 
     /** 2. Hash values and sort keys. */

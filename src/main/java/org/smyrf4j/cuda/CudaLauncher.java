@@ -50,6 +50,11 @@ final class CudaLauncher implements KernelLauncher {
         }
     }
 
+    @Override
+    public void clear(DeviceBuffer buffer, long words, String name) {
+        stream.fill32(buffer, 0, words, "clear " + name);
+    }
+
     private void poison(KernelLaunch launch) {
         for (KernelArg arg : launch.args()) {
             if (arg instanceof KernelArg.Buffer b && b.access() == KernelArg.Access.OUT && b.buffer() != null) {

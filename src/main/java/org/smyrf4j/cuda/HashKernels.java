@@ -1,6 +1,7 @@
 package org.smyrf4j.cuda;
 
 import static org.smyrf4j.cuda.KernelGeometry.HASH_THREADS;
+import static org.smyrf4j.cuda.KernelGeometry.NORM_TOKENS;
 import static org.smyrf4j.cuda.KernelGeometry.ceilDiv;
 
 import java.util.List;
@@ -9,7 +10,9 @@ import java.util.List;
  * Launchers of hash.cu: SPEC steps 1-3 and the sort keys of step 4 (docs/kernels.md, "Exact
  * hashing" and "Sort keys").
  * <ul>
- *   <li>{@code smyrf_max_sq_norms}: grid (rows) x HASH_THREADS, {@code maxSq[b] = max_i |x[b,i,:]|^2};</li>
+ *   <li>{@code smyrf_max_sq_norms}: grid (ceil(len/NORM_TOKENS), rows) x HASH_THREADS,
+ *       {@code maxSq[b] = max_i |x[b,i,:]|^2}, each block folding its tokens' maximum into a
+ *       cleared {@code maxSq} with an atomic max (so a long row spreads over many SMs);</li>
  *   <li>{@code smyrf_hash_queries} / {@code smyrf_hash_keys}: grid (ceil(S/HASH_THREADS), B, H) x
  *       HASH_THREADS, one thread per (position in the segment, batch row, round); keys (H, B, S),
  *       hashes (H, B, N) or a null pointer.</li>
@@ -33,11 +36,13 @@ final class HashKernels {
      * {@code maxSq[b] = max_i n2(x[b, i, :])} for every batch row.
      *
      * @param x     (rows, len, dim), not modified
-     * @param maxSq (rows), written
+     * @param maxSq (rows), cleared here, then written
      */
     void maxSquaredNorms(DeviceBuffer x, int rows, int len, int dim, DeviceBuffer maxSq) {
-        launcher.launch(KernelLaunch.of(MAX_SQ_NORMS).grid(rows)
-                .in("x", x).i("rows", rows).i("len", len).i("dim", dim).out("maxSq", maxSq)
+        launcher.clear(maxSq, rows, "maxSq");
+        // In-out: the kernel folds into the zeros, so checked mode must not poison them.
+        launcher.launch(KernelLaunch.of(MAX_SQ_NORMS).grid(ceilDiv(len, NORM_TOKENS), rows, 1)
+                .in("x", x).i("rows", rows).i("len", len).i("dim", dim).inOut("maxSq", maxSq)
                 .build());
     }
 

@@ -10,6 +10,8 @@ public final class KernelGeometry {
 
     /** Threads per hashing / norm block. */
     public static final int HASH_THREADS = 256;
+    /** Tokens of one row a norm block reads (8 per thread), so long rows spread over many SMs. */
+    public static final int NORM_TOKENS = 2048;
     /** Threads per sort block; each thread holds two keys. */
     public static final int SORT_THREADS = 1024;
     /** Keys a sort block sorts in shared memory (16 KiB of uint64 keys). */

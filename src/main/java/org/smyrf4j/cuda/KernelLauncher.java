@@ -4,4 +4,7 @@ package org.smyrf4j.cuda;
 interface KernelLauncher {
 
     void launch(KernelLaunch launch);
+
+    /** Sets the first {@code words} 32-bit words of {@code buffer} to zero, in stream order. */
+    void clear(DeviceBuffer buffer, long words, String name);
 }

@@ -79,9 +79,21 @@ class LaunchPlanTest {
         assertEquals(1024, s.querySegment());
         assertEquals(256, s.keySegment());
         Map<String, KernelLaunch> byEntry = new HashMap<>();
-        for (KernelLaunch l : record(s, true, true).launches) {
+        RecordingLauncher recorder = record(s, true, true);
+        for (KernelLaunch l : recorder.launches) {
             byEntry.putIfAbsent(l.entryPoint().name() + ":" + firstPointer(l), l);
         }
+        KernelLaunch nq = byEntry.get("smyrf_max_sq_norms:x");
+        assertEquals(List.of(1, 3, 1), List.of(nq.gridX(), nq.gridY(), nq.gridZ()), "ceil(1000/2048), B");
+        SmyrfSizes longRows = SmyrfSizes.of(new AttentionShape(2, 5000, 4097, 8, 8), 1,
+                ClusterPlan.resolve(5000, 4097, 100, null));
+        RecordingLauncher longRecorder = record(longRows, false, false);
+        List<List<Integer>> normGrids = longRecorder.launches.stream()
+                .filter(l -> l.entryPoint().name().equals("smyrf_max_sq_norms"))
+                .map(l -> List.of(l.gridX(), l.gridY(), l.gridZ())).toList();
+        assertEquals(List.of(List.of(3, 2, 1), List.of(3, 2, 1)), normGrids, "ceil(5000/2048), ceil(4097/2048); B");
+        // The blocks fold into maxSq with an atomic max, so both are cleared (B words) first.
+        assertEquals(List.of("MAX_SQ_Q:2", "MAX_SQ_K:2"), longRecorder.cleared);
         KernelLaunch hq = byEntry.get("smyrf_hash_queries:q");
         assertEquals(List.of(4, 3, 3), List.of(hq.gridX(), hq.gridY(), hq.gridZ()), "ceil(1024/256), B, H");
         KernelLaunch hk = byEntry.get("smyrf_hash_keys:k");
@@ -111,9 +123,12 @@ class LaunchPlanTest {
     void buffersFlowFromWriterToReader() {
         AttentionShape shape = new AttentionShape(2, 3000, 700, 24, 40);
         SmyrfSizes s = SmyrfSizes.of(shape, 3, ClusterPlan.resolve(3000, 700, 100, null));
-        List<KernelLaunch> launches = record(s, true, true).launches;
-        // Every buffer a launch reads was written by an earlier launch or is an input.
+        RecordingLauncher recorder = record(s, true, true);
+        List<KernelLaunch> launches = recorder.launches;
+        // Every buffer a launch reads was written by an earlier launch, cleared (the norms' maxima,
+        // cleared right before their launch: gridsFollowTheContract) or is an input.
         Set<String> written = new HashSet<>(Set.of("q", "k", "v", "keyValid", "PROJECTIONS"));
+        recorder.cleared.forEach(c -> written.add(c.substring(0, c.indexOf(':'))));
         for (KernelLaunch l : launches) {
             for (KernelArg a : l.args()) {
                 if (a instanceof KernelArg.Buffer b && b.buffer() != null && b.access() != KernelArg.Access.OUT) {

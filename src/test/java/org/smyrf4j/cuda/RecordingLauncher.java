@@ -8,10 +8,17 @@ import jcuda.driver.CUdeviceptr;
 final class RecordingLauncher implements KernelLauncher {
 
     final List<KernelLaunch> launches = new ArrayList<>();
+    /** What {@link #clear} was asked, in order: "purpose of the buffer:words". */
+    final List<String> cleared = new ArrayList<>();
 
     @Override
     public void launch(KernelLaunch launch) {
         launches.add(launch);
+    }
+
+    @Override
+    public void clear(DeviceBuffer buffer, long words, String name) {
+        cleared.add(buffer.purpose() + ":" + words);
     }
 
     /** A stand-in buffer of {@code bytes}: no device memory behind it, never freed. */
