@@ -124,6 +124,7 @@ JLINK          ?= jlink
 STRIP          := $(shell command -v strip 2>/dev/null)
 BUNDLE_MODULES := java.base,java.logging,java.xml,jdk.incubator.vector,jdk.unsupported,jdk.zipfs
 JUNIT_CONSOLE  := org.junit.platform:junit-platform-console-standalone:1.14.1
+BUNDLE_DROP    := 'org/apache/pdfbox/*' 'org/apache/fontbox/*' 'de/rototor/*' 'de/erichseifert/*' 'com/madgag/*'
 BUNDLE_MAX_MIB := 60
 TRAVEL_MAX_MIB := 62
 
@@ -136,6 +137,8 @@ bundle: jar
 	# The distribution's libjvm.so keeps its symbol table: 3 MiB that only debuggers read.
 	$(if $(STRIP),$(STRIP) --strip-unneeded $(BUNDLE_DIR)/jre/lib/server/libjvm.so)
 	cp $(JAR) $(BUNDLE_DIR)/smyrf4j.jar
+	# XChart's PDF, SVG/EPS and GIF exporters: plots need java.desktop, which this JRE leaves out.
+	zip -q -d $(BUNDLE_DIR)/smyrf4j.jar $(BUNDLE_DROP)
 	cp -r target/test-classes $(BUNDLE_DIR)/test-classes
 	$(MVN) dependency:copy -Dartifact=$(JUNIT_CONSOLE) -DoutputDirectory=$(BUNDLE_DIR)/lib -Dmdep.stripVersion=true
 	@size=$$(du -sm $(BUNDLE_DIR) | cut -f1); echo "bundle: $(BUNDLE_DIR) is $$size MiB (limit $(BUNDLE_MAX_MIB) MiB)"; \
