@@ -8,7 +8,9 @@
 //   lse = -inf, logits are scale * (q . k).
 //
 // How: the block takes the cluster's queries SMYRF_TC_QUERY_ROWS at a time (a pass; warp w owns
-// rows 16w .. 16w+15) and walks its keys in tiles of SMYRF_TC_KEY_TILE, flash-style. Per tile:
+// rows 16w .. 16w+15) and walks its keys in tiles of SMYRF_TC_KEY_TILE, flash-style; a pass of
+// 128 rows means a cluster of up to 128 queries gathers each key row once per round, and a warp
+// whose rows all lie past the cluster's end (small clusters) skips the math. Per tile:
 //   1. the block gathers the tile's key and value rows through the order into shared memory;
 //   2. each warp computes its 16 x KEY_TILE logits S = Q K^T with wmma (TF32, m16n16k8);
 //   3. two lanes per query row fold the tile into the row's online softmax (max m, sum l),
@@ -33,8 +35,11 @@
 //   Os [QUERY_ROWS][dvPad + 4]  the running output accumulator
 // Static: the row index of each query of the pass and each key of the tile (-1: none).
 //
-// Version 1: written and checked on the CPU emulation (src/test/cpp/cuda_emu.h emulates the
-// wmma calls above); not yet run on a GPU.
+// Versions, both written and checked on the CPU emulation only (src/test/cpp/cuda_emu.h emulates
+// the wmma calls above), not yet run on a GPU:
+// 1 four warps, passes of 64 rows: a cluster of 128 queries gathered its keys twice per round.
+// 2 (this) eight warps, passes of 128 rows (105,472 shared bytes at d = dv = 64, two blocks per
+//   SM on an H100); warps without rows skip the math.
 #include "smyrf_device.cuh"
 
 #ifndef SMYRF_CUDA_EMU
@@ -153,6 +158,8 @@ smyrf_cluster_attention_tc(const float* __restrict__ q, const float* __restrict_
             const int i = e / dvPad;
             Os[i * vStride + (e - i * dvPad)] = 0.0f;
         }
+        // Warp-uniform: the warp's first row is past the cluster's last query.
+        const bool warpHasRows = pass0 + warp * 16 < Cq;
         float m = -INFINITY;  // this lane's row: max logit so far
         float l = 0.0f;       // and the sum of exp(logit - m)
 
@@ -180,6 +187,9 @@ smyrf_cluster_attention_tc(const float* __restrict__ q, const float* __restrict_
                 Vs[j * vStride + c] = (row >= 0 && c < dv) ? vRows[(size_t)row * dv + c] : 0.0f;
             }
             __syncthreads();
+            if (!warpHasRows) {
+                continue;  // no query of the cluster in this warp's rows; the barriers above are all it owes
+            }
 
             // S = Q K^T for the warp's 16 rows; K^T is Ks read column-major.
             FragAcc s[kTileKeys / 16];

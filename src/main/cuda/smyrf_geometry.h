@@ -19,10 +19,11 @@
 #define SMYRF_ATTN_KEY_TILE 32
 // Value columns a thread accumulates in registers per pass over the keys.
 #define SMYRF_ATTN_DV_CHUNK 32
-// Tensor-core cluster attention (attention_tc.cu): threads per block (4 warps), query rows per
-// pass (16 per warp, one wmma row tile each) and keys staged per tile (two wmma column tiles).
-#define SMYRF_TC_THREADS 128
-#define SMYRF_TC_QUERY_ROWS 64
+// Tensor-core cluster attention (attention_tc.cu): threads per block (8 warps), query rows per
+// pass (16 per warp, one wmma row tile each; 128, so a cluster of up to 128 queries gathers
+// each of its keys once per round) and keys staged per tile (two wmma column tiles).
+#define SMYRF_TC_THREADS 256
+#define SMYRF_TC_QUERY_ROWS 128
 #define SMYRF_TC_KEY_TILE 32
 // Threads per dense block = queries per block.
 #define SMYRF_DENSE_THREADS 128

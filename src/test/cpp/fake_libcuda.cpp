@@ -144,7 +144,7 @@ const std::map<std::string, Kernel>& kernels() {
         {"smyrf_cluster_ids", Adapter<smyrf_cluster_ids>::make(256, 0, {})},
         {"smyrf_cluster_attention", Adapter<smyrf_cluster_attention>::make(SMYRF_ATTN_THREADS, 640, {3})},
         // The tensor-core kernel: row indices of the pass's queries and of the key tile, (64 + 32) ints.
-        {"smyrf_cluster_attention_tc", Adapter<smyrf_cluster_attention_tc>::make(SMYRF_TC_THREADS, 384, {3})},
+        {"smyrf_cluster_attention_tc", Adapter<smyrf_cluster_attention_tc>::make(SMYRF_TC_THREADS, 640, {3})},
         {"smyrf_cluster_attention_global",
                 Adapter<smyrf_cluster_attention_global>::make(SMYRF_ATTN_THREADS, 640, {3})},
         {"smyrf_cluster_attention_union",

@@ -22,10 +22,13 @@ public final class KernelGeometry {
     public static final int ATTN_KEY_TILE = 32;
     /** Value columns a thread accumulates in registers per pass over the keys. */
     public static final int ATTN_DV_CHUNK = 32;
-    /** Threads per tensor-core cluster-attention block (attention_tc.cu): 4 warps. */
-    public static final int TC_THREADS = 128;
-    /** Query rows a tensor-core block takes per pass: 16 per warp, one wmma row tile each. */
-    public static final int TC_QUERY_ROWS = 64;
+    /** Threads per tensor-core cluster-attention block (attention_tc.cu): 8 warps. */
+    public static final int TC_THREADS = 256;
+    /**
+     * Query rows a tensor-core block takes per pass: 16 per warp, one wmma row tile each; 128, so
+     * a cluster of up to 128 queries gathers each key once per round.
+     */
+    public static final int TC_QUERY_ROWS = 128;
     /** Keys a tensor-core block stages per tile: two wmma column tiles. */
     public static final int TC_KEY_TILE = 32;
     /** Threads per dense block, one query each. */

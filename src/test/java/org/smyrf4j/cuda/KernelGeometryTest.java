@@ -69,14 +69,14 @@ class KernelGeometryTest {
 
     @Test
     void tensorCoreSharedMemoryFormula() {
-        // d = dv = 64: rows of 68 floats for 64 queries + 32 keys, 68 for 32 values + 64 outputs,
-        // 64 rows of 36 logits: 4 * (96*68 + 96*68 + 64*36) = 61440 bytes, over the 48 KiB default.
-        assertEquals(61440, KernelGeometry.tensorCoreSharedBytes(64, 64));
+        // d = dv = 64: rows of 68 floats for 128 queries + 32 keys, 68 for 32 values + 128 outputs,
+        // 128 rows of 36 logits: 4 * (160*68 + 160*68 + 128*36) = 105472 bytes, over the 48 KiB default.
+        assertEquals(105472, KernelGeometry.tensorCoreSharedBytes(64, 64));
         // d = 37 pads to 40 (tf32 k-steps of 8), dv = 20 to 32 (wmma column tiles of 16).
-        assertEquals(4 * (96 * 44 + 96 * 36 + 64 * 36), KernelGeometry.tensorCoreSharedBytes(37, 20));
+        assertEquals(4 * (160 * 44 + 160 * 36 + 128 * 36), KernelGeometry.tensorCoreSharedBytes(37, 20));
         // d = 1 and dv = 1: one k-step and one column tile.
-        assertEquals(4 * (96 * 12 + 96 * 20 + 64 * 36), KernelGeometry.tensorCoreSharedBytes(1, 1));
-        assertEquals(4 * (96 * 132 + 96 * 148 + 64 * 36), KernelGeometry.tensorCoreSharedBytes(128, 130));
+        assertEquals(4 * (160 * 12 + 160 * 20 + 128 * 36), KernelGeometry.tensorCoreSharedBytes(1, 1));
+        assertEquals(4 * (160 * 132 + 160 * 148 + 128 * 36), KernelGeometry.tensorCoreSharedBytes(128, 130));
         assertTrue(KernelGeometry.needsSharedOptIn(KernelGeometry.tensorCoreSharedBytes(64, 64), 0));
         // Every row a whole number of 32-byte units plus 16 bytes, so tile starts stay 16-byte aligned
         // and the part sums are multiples of 16 bytes.

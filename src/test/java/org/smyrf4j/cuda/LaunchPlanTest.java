@@ -258,10 +258,10 @@ class LaunchPlanTest {
         KernelLaunch tc = on.stream().filter(l -> l.entryPoint() == AttentionKernels.TC_ATTENTION).findFirst()
                 .orElseThrow(() -> new AssertionError("no tensor-core launch in " + on));
         assertEquals(List.of(10, 3, 3), List.of(tc.gridX(), tc.gridY(), tc.gridZ()), "L, B, H");
-        assertEquals(128, tc.blockThreads());
+        assertEquals(256, tc.blockThreads());
         assertEquals(KernelGeometry.TC_THREADS, tc.blockThreads());
-        // d 59 -> 64 (+4), dv 37 -> 48 (+4): 4 * (96*68 + 96*52 + 64*36).
-        assertEquals(4 * (96 * 68 + 96 * 52 + 64 * 36), tc.sharedBytes());
+        // d 59 -> 64 (+4), dv 37 -> 48 (+4): 4 * (160*68 + 160*52 + 128*36).
+        assertEquals(4 * (160 * 68 + 160 * 52 + 128 * 36), tc.sharedBytes());
         assertEquals(KernelGeometry.tensorCoreSharedBytes(59, 37), tc.sharedBytes());
         // Same arguments as the CUDA-core kernel, in the same order (buffers by purpose and size:
         // each recording has buffers of its own).
