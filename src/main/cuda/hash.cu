@@ -11,9 +11,10 @@
 // smyrf_hash_queries   q (B, Nq, d), mq2/mk2 (B), A (d+2, H), keyValid (B, Nk) or null
 //                      -> hashes (H, B, Nq) (may be null), keys (H, B, segLen) uint64.
 // smyrf_hash_keys      the same for k (B, Nk, d), extension at row d of A instead of d+1.
-//                      grid (ceil(segLen/HASH_THREADS), B, H) x HASH_THREADS; thread i of
-//                      segment (r, b) writes key i: a hashed token (i < N), a placeholder
-//                      (N <= i < paddedLen, top bits all ones) or filler (~0, i >= paddedLen).
+//                      grid (ceil(segLen/HASH_THREADS), B) x HASH_THREADS; thread i of row b
+//                      writes key i of every round's segment (r, b): a hashed token (i < N), a
+//                      placeholder (N <= i < paddedLen, top bits all ones) or filler (~0,
+//                      i >= paddedLen). It reads the token's row once for all H rounds.
 //
 // Bit-exactness: the CPU engine computes the same values with Math.fma in the same order, so
 // every float operation here is an explicit round-to-nearest intrinsic (__fmaf_rn, __fadd_rn,
@@ -25,7 +26,9 @@
 // 2 smyrf_max_sq_norms reads float4 rows four loads ahead: version 1 kept one 4-byte load
 // in flight per thread and, with only one block per batch row, took 2.2 ms per call at
 // B=2 N=65536 d=64 on an H100 (hashing all H rounds of the same data: 0.16 ms).
-// 3 (this) smyrf_max_sq_norms spreads each row over blocks of NORM_TOKENS tokens: version 2
+// 3 (this) the hashing kernels take every round of a token in one thread (grid z was the
+// round), so Q and K are read once instead of H times (H x 268 MB each at B=16 N=65536 d=64).
+// smyrf_max_sq_norms spreads each row over blocks of NORM_TOKENS tokens: version 2
 // still read a row with one block, so at B=2 N=65536 two SMs read 67 MB (1.07 ms for Q and K,
 // a third of that SMYRF call); now 64 blocks per row share it. Not yet timed on a GPU.
 #include "smyrf_device.cuh"
@@ -108,50 +111,73 @@ smyrf_max_sq_norms(const float* __restrict__ x, int rows, int len, int dim, floa
     }
 }
 
-// Hash of one token for round r (docs/kernels.md): h = x . A[0..d-1, r] + ext * A[extRow, r],
-// ext = sqrt(max((MQ2 + MK2) - n2(x), 0)), then h + 0 (so -0 becomes +0).
-static __device__ __forceinline__ float smyrf_hash_token(const float* __restrict__ x, float mq2, float mk2,
-        const float* __restrict__ A, int dim, int H, int r, int extRow) {
-    float n2 = 0.0f;
-    float h = 0.0f;
-    for (int c = 0; c < dim; c++) {
-        float xc = x[c];
-        n2 = __fmaf_rn(xc, xc, n2);
-        h = __fmaf_rn(xc, A[c * H + r], h);
-    }
-    float extSq = __fsub_rn(__fadd_rn(mq2, mk2), n2);
-    extSq = extSq > 0.0f ? extSq : 0.0f;  // also turns -0 into +0, like Java's Math.max
-    h = __fmaf_rn(__fsqrt_rn(extSq), A[extRow * H + r], h);
-    return __fadd_rn(h, 0.0f);
-}
+// Rounds a hashing thread accumulates at once (registers); more rounds take more sweeps of the
+// row, which by then sits in L1.
+#define SMYRF_HASH_ROUND_BATCH 8
 
-// One thread per key slot of segment (r, b); `validOf` is the mask row to read, or null.
+// One thread per position i of segment (r, b), for every round r: the token's row is read once
+// for all H rounds, and its n2 and extension are shared by them. Round r's hash (docs/kernels.md)
+// is h = x . A[0..d-1, r] + ext * A[extRow, r], ext = sqrt(max((MQ2 + MK2) - n2(x), 0)), then
+// h + 0 (so -0 becomes +0); each chain runs over c ascending, as in the CPU engine.
+// `validRow` is the mask row to read, or null.
 static __device__ __forceinline__ void smyrf_hash_segment(const float* __restrict__ x, const float* __restrict__ mq2,
         const float* __restrict__ mk2, const float* __restrict__ A, const smyrf_u8* __restrict__ validRow, int B,
         int N, int d, int H, int extRow, int paddedLen, int segLen, float* __restrict__ hashes,
         smyrf_u64* __restrict__ keys) {
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     const int b = blockIdx.y;
-    const int r = blockIdx.z;
     if (i >= segLen) {
         return;
     }
-    const size_t segment = (size_t)r * B + b;
-    smyrf_u64 key;
-    if (i >= paddedLen) {
-        key = ~0ULL;
-    } else if (i >= N) {
-        key = ((smyrf_u64)SMYRF_TOP_LAST << 32) | (unsigned)i;
-    } else {
-        float h = smyrf_hash_token(x + ((size_t)b * N + i) * d, mq2[b], mk2[b], A, d, H, r, extRow);
-        if (hashes != nullptr) {
-            hashes[segment * N + i] = h;
+    if (i >= N) {
+        // Filler past the padded length sorts after everything; a placeholder sorts last among
+        // the padded positions, by index.
+        const smyrf_u64 key = i >= paddedLen ? ~0ULL : ((smyrf_u64)SMYRF_TOP_LAST << 32) | (unsigned)i;
+        for (int r = 0; r < H; r++) {
+            keys[((size_t)r * B + b) * segLen + i] = key;
         }
-        bool valid = validRow == nullptr || validRow[i] != 0;
-        unsigned top = valid ? smyrf_order_bits(h) : SMYRF_TOP_LAST;
-        key = ((smyrf_u64)top << 32) | (unsigned)i;
+        return;
     }
-    keys[segment * segLen + i] = key;
+    const float* row = x + ((size_t)b * N + i) * d;
+    float n2 = 0.0f;
+    for (int c = 0; c < d; c++) {
+        n2 = __fmaf_rn(row[c], row[c], n2);
+    }
+    float extSq = __fsub_rn(__fadd_rn(mq2[b], mk2[b]), n2);
+    extSq = extSq > 0.0f ? extSq : 0.0f;  // also turns -0 into +0, like Java's Math.max
+    const float ext = __fsqrt_rn(extSq);
+    const bool valid = validRow == nullptr || validRow[i] != 0;
+    for (int r0 = 0; r0 < H; r0 += SMYRF_HASH_ROUND_BATCH) {
+        const int rounds = H - r0 < SMYRF_HASH_ROUND_BATCH ? H - r0 : SMYRF_HASH_ROUND_BATCH;
+        float h[SMYRF_HASH_ROUND_BATCH];
+#pragma unroll
+        for (int j = 0; j < SMYRF_HASH_ROUND_BATCH; j++) {
+            h[j] = 0.0f;
+        }
+        for (int c = 0; c < d; c++) {
+            const float xc = row[c];
+            const float* a = A + c * H + r0;
+#pragma unroll
+            for (int j = 0; j < SMYRF_HASH_ROUND_BATCH; j++) {
+                if (j < rounds) {
+                    h[j] = __fmaf_rn(xc, a[j], h[j]);
+                }
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < SMYRF_HASH_ROUND_BATCH; j++) {
+            if (j < rounds) {
+                const int r = r0 + j;
+                const float hash = __fadd_rn(__fmaf_rn(ext, A[extRow * H + r], h[j]), 0.0f);
+                const size_t segment = (size_t)r * B + b;
+                if (hashes != nullptr) {
+                    hashes[segment * N + i] = hash;
+                }
+                const unsigned top = valid ? smyrf_order_bits(hash) : SMYRF_TOP_LAST;
+                keys[segment * segLen + i] = ((smyrf_u64)top << 32) | (unsigned)i;
+            }
+        }
+    }
 }
 
 extern "C" __global__ void __launch_bounds__(SMYRF_HASH_THREADS)

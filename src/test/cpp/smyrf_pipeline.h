@@ -253,11 +253,11 @@ public:
 
     /** 2. Hash values and sort keys. */
     void hash() {
-        SMYRF_LAUNCH(smyrf_hash_queries, dim3(blocks_for(Sq_, SMYRF_HASH_THREADS), c_.B, c_.H),
+        SMYRF_LAUNCH(smyrf_hash_queries, dim3(blocks_for(Sq_, SMYRF_HASH_THREADS), c_.B),
                 dim3(SMYRF_HASH_THREADS), 0, q_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keyValid(), c_.B, c_.Nq,
                 c_.Nk, c_.d, c_.H, Nqp_, Sq_, qHash_.get(), qKeys_.get());
         // With global keys the keys sort with valid-and-not-global (SPEC Extensions); queries keep keyValid.
-        SMYRF_LAUNCH(smyrf_hash_keys, dim3(blocks_for(Sk_, SMYRF_HASH_THREADS), c_.B, c_.H), dim3(SMYRF_HASH_THREADS),
+        SMYRF_LAUNCH(smyrf_hash_keys, dim3(blocks_for(Sk_, SMYRF_HASH_THREADS), c_.B), dim3(SMYRF_HASH_THREADS),
                 0, k_.get(), mq2_.get(), mk2_.get(), alpha_.get(), keySortValid(), c_.B, c_.Nq, c_.Nk, c_.d, c_.H, Nkp_,
                 Sk_, kHash_.get(), kKeys_.get());
     }

@@ -13,9 +13,9 @@ import java.util.List;
  *   <li>{@code smyrf_max_sq_norms}: grid (ceil(len/NORM_TOKENS), rows) x HASH_THREADS,
  *       {@code maxSq[b] = max_i |x[b,i,:]|^2}, each block folding its tokens' maximum into a
  *       cleared {@code maxSq} with an atomic max (so a long row spreads over many SMs);</li>
- *   <li>{@code smyrf_hash_queries} / {@code smyrf_hash_keys}: grid (ceil(S/HASH_THREADS), B, H) x
- *       HASH_THREADS, one thread per (position in the segment, batch row, round); keys (H, B, S),
- *       hashes (H, B, N) or a null pointer.</li>
+ *   <li>{@code smyrf_hash_queries} / {@code smyrf_hash_keys}: grid (ceil(S/HASH_THREADS), B) x
+ *       HASH_THREADS, one thread per (position in the segment, batch row) for every round, so each
+ *       row is read once; keys (H, B, S), hashes (H, B, N) or a null pointer.</li>
  * </ul>
  */
 final class HashKernels {
@@ -76,7 +76,7 @@ final class HashKernels {
     private static KernelLaunch hashLaunch(EntryPoint entry, String xName, SmyrfSizes s, DeviceBuffer x,
             DeviceBuffer mq2, DeviceBuffer mk2, DeviceBuffer projections, DeviceBuffer keyValid,
             int paddedLen, int segLen, DeviceBuffer hashes, DeviceBuffer keys) {
-        return KernelLaunch.of(entry).grid(ceilDiv(segLen, HASH_THREADS), s.batch(), s.hashes())
+        return KernelLaunch.of(entry).grid(ceilDiv(segLen, HASH_THREADS), s.batch(), 1)
                 .in(xName, x).in("mq2", mq2).in("mk2", mk2).in("A", projections).in("keyValid", keyValid)
                 .i("B", s.batch()).i("Nq", s.queryLen()).i("Nk", s.keyLen()).i("d", s.dim()).i("H", s.hashes())
                 .i("paddedLen", paddedLen).i("segLen", segLen)

@@ -95,7 +95,7 @@ class LaunchPlanTest {
         // The blocks fold into maxSq with an atomic max, so both are cleared (B words) first.
         assertEquals(List.of("MAX_SQ_Q:2", "MAX_SQ_K:2"), longRecorder.cleared);
         KernelLaunch hq = byEntry.get("smyrf_hash_queries:q");
-        assertEquals(List.of(4, 3, 3), List.of(hq.gridX(), hq.gridY(), hq.gridZ()), "ceil(1024/256), B, H");
+        assertEquals(List.of(4, 3, 1), List.of(hq.gridX(), hq.gridY(), hq.gridZ()), "ceil(1024/256), B: every round per thread");
         KernelLaunch hk = byEntry.get("smyrf_hash_keys:k");
         assertEquals(1, hk.gridX(), "ceil(256/256)");
         KernelLaunch attn = byEntry.get("smyrf_cluster_attention:q");
