@@ -22,7 +22,7 @@ EMU_OBJECTS  := $(KERNEL_FAMILIES:%=$(EMU_DIR)/obj/%.o) $(EMU_DIR)/obj/kernel_dr
 EMU_CXXFLAGS := -std=c++20 -O2 -pthread -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Wno-unknown-pragmas \
                 -I$(CUDA_DIR) -I$(EMU_SRC_DIR) -include $(EMU_SRC_DIR)/cuda_emu.h
 
-.PHONY: all run test test-bert kernels emu fakecuda jar clean jmh bench
+.PHONY: all run test test-bert kernels emu emu-tsan fakecuda jar clean jmh bench
 
 all: jar
 
@@ -57,6 +57,26 @@ $(EMU_DIR)/obj/%.o: $(CUDA_DIR)/%.cu $(CUDA_HEADERS) $(EMU_HEADERS)
 $(EMU_DIR)/obj/kernel_driver.o: $(EMU_SRC_DIR)/kernel_driver.cpp $(CUDA_HEADERS) $(EMU_HEADERS)
 	@mkdir -p $(@D)
 	$(CXX) $(EMU_CXXFLAGS) -c $< -o $@
+
+## emu-tsan: the emulation under ThreadSanitizer (target/emu-tsan/smyrf-emu), which reports a race
+## between a block's threads (a missing __syncthreads or __syncwarp) whatever the timing; opt-in
+## and slow, e.g. `make emu-tsan && target/emu-tsan/smyrf-emu --self-check --only tensor`
+TSAN_DIR     := target/emu-tsan
+TSAN_OBJECTS := $(KERNEL_FAMILIES:%=$(TSAN_DIR)/obj/%.o) $(TSAN_DIR)/obj/kernel_driver.o
+TSAN_FLAGS   := $(subst -O2,-O1 -g,$(EMU_CXXFLAGS)) -fsanitize=thread
+
+emu-tsan: $(TSAN_DIR)/smyrf-emu
+
+$(TSAN_DIR)/smyrf-emu: $(TSAN_OBJECTS)
+	$(CXX) -fsanitize=thread -pthread -o $@ $^
+
+$(TSAN_DIR)/obj/%.o: $(CUDA_DIR)/%.cu $(CUDA_HEADERS) $(EMU_HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(TSAN_FLAGS) -Wno-unused-parameter -x c++ -c $< -o $@
+
+$(TSAN_DIR)/obj/kernel_driver.o: $(EMU_SRC_DIR)/kernel_driver.cpp $(CUDA_HEADERS) $(EMU_HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(TSAN_FLAGS) -c $< -o $@
 
 ## fakecuda: a stand-in libcuda.so.1 that runs the kernels on the CPU emulation (target/fakecuda),
 ## so the Java CUDA path runs end to end without a GPU: scripts/fake-gpu-check.sh

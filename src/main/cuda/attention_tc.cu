@@ -20,7 +20,8 @@
 // Accuracy: a float x is split into big = tf32(x) and small = tf32(x - big), and every product
 // is big*big + big*small + small*big (3xTF32), so the logits and outputs keep close to float32
 // accuracy (the dropped small*small term is below 2^-22 relative) while the tensor cores do
-// the multiply-adds. The results differ from the CUDA-core kernel only in summation order.
+// the multiply-adds. Each k-step's three MMAs go to a fresh fragment that is then added to the
+// running sum in float32, so tensor-core rounding (truncation on A100) stays inside one k-step.
 //
 // Padding: query and key rows are staged with zeros up to a multiple of 8 columns (one k-step),
 // value rows and O up to a multiple of 16 (one wmma column tile), so any d and dv work; rows
@@ -61,37 +62,61 @@ constexpr unsigned kFullWarp = 0xFFFFFFFFu;
 static_assert(kPassRows == 16 * (kThreads / 32), "each warp owns one 16-row tile of the pass");
 static_assert(kTileKeys % 16 == 0 && kTileKeys / 2 <= 32, "the key tile is whole wmma column tiles; a lane holds half a row");
 static_assert(kThreads >= kPassRows && kThreads >= kTileKeys, "one thread per query and per key fills the row indices");
+// The dynamic shared memory starts right after the static row indices, 16-byte aligned at
+// least (nvcc may ignore __align__ on an extern shared array). wmma needs 32-byte aligned tile
+// starts, so the static bytes must stay a multiple of 128 (the kernel also traps if not).
+static_assert((kPassRows + kTileKeys) * sizeof(int) % 128 == 0, "static shared bytes keep the dynamic base aligned");
 
 typedef wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> FragA;
 typedef wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> FragBCol;
 typedef wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> FragBRow;
 typedef wmma::fragment<wmma::accumulator, 16, 16, 8, float> FragAcc;
 
-// Loads a tile into `big` and splits it: big = tf32(x), small = tf32(x - big).
+// x rounded to TF32 (nearest, ties away from zero) as a float whose low 13 bits are zero: the
+// operand format the MMA reads. Spelled on the bits rather than with __float_to_tf32, whose
+// result's bit layout the CUDA math API leaves unspecified; infinities and NaN pass unchanged.
+__device__ __forceinline__ float round_tf32(float x) {
+    const unsigned bits = __float_as_uint(x);
+    return (bits & 0x7F800000u) == 0x7F800000u ? x : __uint_as_float((bits + 0x1000u) & 0xFFFFE000u);
+}
+
+// Loads a tile into `big` and splits it: big = tf32(x), small = tf32(x - big) (x - big is exact).
 template <class Frag>
 __device__ __forceinline__ void load_split(Frag& big, Frag& small, const float* p, unsigned ldm) {
     wmma::load_matrix_sync(big, p, ldm);
 #pragma unroll
     for (int e = 0; e < big.num_elements; e++) {
         const float x = big.x[e];
-        const float hi = wmma::__float_to_tf32(x);
+        const float hi = round_tf32(x);
         big.x[e] = hi;
-        small.x[e] = wmma::__float_to_tf32(x - hi);
+        small.x[e] = round_tf32(x - hi);
     }
 }
 
-// acc += a * b in 3xTF32: the two small cross terms first, then the big product.
+// acc += a * b for one k-step in 3xTF32: the two small cross terms, then the big product, into a
+// zeroed fragment, which is then added to acc element by element (the same type, so the same
+// lane mapping). The tensor cores may truncate when they round their sums (A100 does, H100 is
+// undocumented); chaining every k-step's MMAs into acc would let that error grow with d and Ck,
+// while one rounded add per k-step keeps the running sum in round-to-nearest float32.
 template <class FragB>
 __device__ __forceinline__ void mma_3xtf32(FragAcc& acc, const FragA& aBig, const FragA& aSmall, const FragB& bBig,
         const FragB& bSmall) {
-    wmma::mma_sync(acc, aBig, bSmall, acc);
-    wmma::mma_sync(acc, aSmall, bBig, acc);
-    wmma::mma_sync(acc, aBig, bBig, acc);
+    FragAcc step;
+    wmma::fill_fragment(step, 0.0f);
+    wmma::mma_sync(step, aBig, bSmall, step);
+    wmma::mma_sync(step, aSmall, bBig, step);
+    wmma::mma_sync(step, aBig, bBig, step);
+#pragma unroll
+    for (int e = 0; e < acc.num_elements; e++) {
+        acc.x[e] += step.x[e];
+    }
 }
 
 }  // namespace
 
-extern "C" __global__ void __launch_bounds__(SMYRF_TC_THREADS)
+// Two blocks per SM: 105,472 shared bytes each at d = dv = 64 allow two on an H100, and so
+// must the registers (at most 128 per thread; ptxas chose 123 on sm_90 without the bound).
+extern "C" __global__ void __launch_bounds__(SMYRF_TC_THREADS, 2)
 smyrf_cluster_attention_tc(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
         const smyrf_u8* __restrict__ keyValid, const int* __restrict__ qOrder, const int* __restrict__ kOrder, int B,
         int H, int Nq, int Nk, int d, int dv, int Cq, int Ck, int L, float scale, float* __restrict__ roundOut,
@@ -101,8 +126,11 @@ smyrf_cluster_attention_tc(const float* __restrict__ q, const float* __restrict_
 #ifdef SMYRF_CUDA_EMU
     SMYRF_DYNAMIC_SHARED(float, smem);
 #else
-    // wmma tile starts must be 32-byte aligned; 128 keeps the whole layout on cache-line starts.
+    // wmma tile starts must be 32-byte aligned: see the static_assert on the static bytes above.
     extern __shared__ __align__(128) float smem[];
+    if ((static_cast<unsigned>(__cvta_generic_to_shared(smem)) & 31u) != 0u) {
+        __trap();  // a launch error naming this kernel beats silently wrong tiles
+    }
 #endif
     const int t = threadIdx.x;
     const int warp = t / 32;

@@ -368,7 +368,8 @@ inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
 // ---- warp matrix operations (nvcuda::wmma), TF32 m16n16k8 only ----------------------------------
 // What attention_tc.cu uses, with the rules of the CUDA C++ Programming Guide checked at run time
 // so that a kernel that breaks them fails here rather than only on a GPU:
-// - every lane of the warp takes part in each call (a warp barrier inside each one);
+// - every lane of the warp takes part in each call (a warp barrier inside each one), with the
+//   same tile pointer and ldm;
 // - tile pointers are 256-bit (32-byte) aligned and ldm is a multiple of 16 bytes (4 floats);
 // - matrix_a / matrix_b elements hold TF32 values (low 13 mantissa bits zero, i.e. converted
 //   with __float_to_tf32) when they reach mma_sync.
@@ -376,7 +377,10 @@ inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
 // same operation to every element; here each lane simply holds the whole tile (num_elements is
 // M*K, K*N or M*N rather than the GPU's 4 or 8), computes mma_sync on its own copy, and lane 0
 // alone stores, so results become visible to the other lanes only after a __syncwarp, as on
-// the GPU. mma_sync accumulates with fma in k order; the hardware's summation order differs.
+// the GPU; loads read before their warp barrier, so a missing __syncwarp between plain stores
+// and a load is a data race that ThreadSanitizer reports (`make emu-tsan`). mma_sync accumulates with fma in k order, rounding to nearest: more
+// accurate than tensor cores, which may truncate, so the emulation cannot judge their rounding.
+// It cannot see the real dynamic shared memory base either (its own is 128-byte aligned).
 namespace nvcuda {
 namespace wmma {
 
@@ -440,15 +444,31 @@ inline void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, float value) {
     for (int e = 0; e < f.num_elements; e++) f.x[e] = value;
 }
 
+// Every lane must pass the same tile pointer and ldm (the Programming Guide's rule): the warp
+// compares them, which is also the warp barrier that checks that every lane takes part.
+inline void require_uniform(const void* p, unsigned ldm, const char* call) {
+    const uint64_t mine = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)) ^ (static_cast<uint64_t>(ldm) << 48);
+    const bool same = cuda_emu::warp_exchange(mine, [&](const uint64_t* slots, unsigned live) {
+        for (unsigned lane = 0; lane < live; lane++) {
+            if (slots[lane] != mine) return false;
+        }
+        return true;
+    });
+    if (!same) misuse(call);
+}
+
 template <class Frag>
 inline void load_tile(Frag& f, const float* p, unsigned ldm, bool rowMajor, const char* call) {
     check_tile(p, ldm, call);
-    __syncwarp();
+    // Read first, meet the warp after: a load implies no barrier for the lanes' earlier plain
+    // stores, so a kernel that omits the __syncwarp between writing a tile and loading it reads
+    // stale values here too.
     for (int r = 0; r < Frag::rows; r++) {
         for (int c = 0; c < Frag::cols; c++) {
             f.x[r * Frag::cols + c] = rowMajor ? p[size_t(r) * ldm + c] : p[size_t(c) * ldm + r];
         }
     }
+    require_uniform(p, ldm, "load_matrix_sync: lanes passed different pointers or ldm");
 }
 
 template <class Use, int M, int N, int K, class Layout>
@@ -464,7 +484,7 @@ inline void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const flo
 template <int M, int N, int K>
 inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t layout) {
     check_tile(p, ldm, "store_matrix_sync: tile start or ldm");
-    __syncwarp();
+    require_uniform(p, ldm, "store_matrix_sync: lanes passed different pointers or ldm");
     if (cuda_emu::linear_thread % 32 == 0) {
         for (int r = 0; r < M; r++) {
             for (int c = 0; c < N; c++) {

@@ -233,12 +233,16 @@ public:
           sortMask_(c.G > 0 ? c.keySortValid() : std::vector<uint8_t>(1)),
           globals_(c.G > 0 ? c.globalKeys : std::vector<int>(1)),
           qCluster_(c.unionRounds ? size_t(segments_) * c.Nq : 1), kCluster_(c.unionRounds ? size_t(segments_) * c.Nk : 1) {
+        // Only for the kernels this case launches: a limit the card cannot grant is an error even
+        // for a kernel that never runs (the tensor-core kernel's at d = 64 exceeds an sm_86's).
         set_shared_limit(smyrf_cluster_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
-        set_shared_limit(smyrf_cluster_attention_global, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
-        set_shared_limit(smyrf_cluster_attention_union, unionSharedBytes());
-        set_shared_limit(smyrf_window_attention, unionSharedBytes());
-        set_shared_limit(smyrf_cluster_attention_tc, SMYRF_TC_SHARED_BYTES(c.d, c.dv));
         set_shared_limit(smyrf_dense_attention, SMYRF_TILE_SHARED_BYTES(SMYRF_DENSE_THREADS, c.d));
+        if (c.G > 0) set_shared_limit(smyrf_cluster_attention_global, SMYRF_TILE_SHARED_BYTES(SMYRF_ATTN_THREADS, c.d));
+        if (c.unionRounds) set_shared_limit(smyrf_cluster_attention_union, unionSharedBytes());
+        if (c.window > 0) {
+            set_shared_limit(smyrf_window_attention, c.unionRounds ? unionSharedBytes() : tileSharedBytes());
+        }
+        if (c.tensorCores) set_shared_limit(smyrf_cluster_attention_tc, SMYRF_TC_SHARED_BYTES(c.d, c.dv));
     }
 
     /** 1. MQ2 and MK2 of every batch row: cleared, then an atomic max per block. */

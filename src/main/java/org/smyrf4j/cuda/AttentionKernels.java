@@ -67,9 +67,10 @@ final class AttentionKernels {
 
     /**
      * As {@link #clusterAttention}, on tensor cores: {@code smyrf_cluster_attention_tc}, same
-     * arguments and outputs (within about 1e-6 relative of the float32 kernel), grid (L, B, H) x
-     * TC_THREADS and {@link KernelGeometry#tensorCoreSharedBytes}(d, dv) of dynamic shared memory
-     * (61440 bytes at d = dv = 64, over the 48 KiB default: the launcher raises the function's limit).
+     * arguments and outputs (3xTF32: float32 accuracy by design, about 1e-6 on the CPU emulation,
+     * not yet measured on a GPU), grid (L, B, H) x TC_THREADS and
+     * {@link KernelGeometry#tensorCoreSharedBytes}(d, dv) of dynamic shared memory (105,472 bytes
+     * at d = dv = 64, over the 48 KiB default: the launcher raises the function's limit).
      */
     void clusterAttentionTensorCores(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v,
             DeviceBuffer keyValid, DeviceBuffer qOrder, DeviceBuffer kOrder, float scale, DeviceBuffer roundOut,

@@ -35,8 +35,8 @@ import org.smyrf4j.layer.DeviceLayers;
  * of its own, and the combine mixes H + 1 rounds.
  *
  * <p>Tensor cores ({@link TensorCores}, off by default, not yet run on a GPU): when on, the
- * plain hash rounds run on {@code smyrf_cluster_attention_tc} (3xTF32, within about 1e-6
- * relative of float32) wherever its shared memory fits the card; {@link #attentionKernel(int, int)}
+ * plain hash rounds run on {@code smyrf_cluster_attention_tc} (3xTF32: float32 accuracy by
+ * design, about 1e-6 relative on the CPU emulation) wherever its shared memory fits the card; {@link #attentionKernel(int, int)}
  * says which kernel a shape gets and why.
  *
  * <p>Thread safety: calls are serialized on the engine's one stream by a lock, and each makes
