@@ -23,7 +23,9 @@
 // Environment: FAKECUDA_CC (compute capability, default "9.0"), FAKECUDA_OPTIN (opt-in shared
 // memory per block, default 232448 as on an H100), FAKECUDA_MEMORY (bytes, default 1 GiB),
 // FAKECUDA_REPORT (a file that gets one line of counters when the process exits, for the
-// check script), FAKECUDA_VERBOSE=1 (every call on stderr).
+// check script), FAKECUDA_VERBOSE=1 (every call on stderr), FAKECUDA_WITHHOLD (an entry point
+// cuModuleGetFunction reports missing, as a driver would for an image without it; counted as
+// `withheld`, not as an error, so the strict checks stay meaningful).
 #include <chrono>
 #include <cstdarg>
 #include <cstdint>
@@ -188,7 +190,7 @@ struct Context {
 struct Counters {
     long retains = 0, releases = 0, pushes = 0, pops = 0, allocations = 0, frees = 0, launches = 0, modulesLoaded = 0,
          modulesUnloaded = 0, streamsCreated = 0, streamsDestroyed = 0, errors = 0, unbalancedThreads = 0,
-         leakedAtReset = 0, eventsCreated = 0, eventsDestroyed = 0;
+         leakedAtReset = 0, eventsCreated = 0, eventsDestroyed = 0, withheld = 0;
 };
 
 std::recursive_mutex& lock() {
@@ -332,10 +334,11 @@ void write_report() {
     Counters& c = counters();
     std::fprintf(f, "retains=%ld releases=%ld pushes=%ld pops=%ld allocations=%ld frees=%ld live_allocations=%zu "
             "launches=%ld modules_loaded=%ld modules_unloaded=%ld streams_created=%ld streams_destroyed=%ld "
-            "errors=%ld unbalanced_threads=%ld leaked_at_reset=%ld events_created=%ld events_destroyed=%ld\n",
+            "errors=%ld unbalanced_threads=%ld leaked_at_reset=%ld events_created=%ld events_destroyed=%ld "
+            "withheld=%ld\n",
             c.retains, c.releases, c.pushes, c.pops, c.allocations, c.frees, allocations().size(), c.launches,
             c.modulesLoaded, c.modulesUnloaded, c.streamsCreated, c.streamsDestroyed, c.errors, c.unbalancedThreads,
-            c.leakedAtReset, c.eventsCreated, c.eventsDestroyed);
+            c.leakedAtReset, c.eventsCreated, c.eventsDestroyed, c.withheld);
     std::fclose(f);
 }
 
@@ -505,6 +508,12 @@ CUresult cuModuleGetFunction(Function** function, Module* module, const char* na
         return refuse(CUDA_ERROR_INVALID_HANDLE, "cuModuleGetFunction", "not a loaded module");
     }
     std::string wanted(name);
+    const char* withhold = std::getenv("FAKECUDA_WITHHOLD");
+    if (withhold != nullptr && wanted == withhold) {
+        counters().withheld++;
+        trace("cuModuleGetFunction: %s withheld (FAKECUDA_WITHHOLD)", name);
+        return CUDA_ERROR_NOT_FOUND;
+    }
     if (module->image.find(wanted) == std::string::npos) {
         return refuse(CUDA_ERROR_NOT_FOUND, "cuModuleGetFunction", wanted + " is not in the " + module->kind + " image");
     }

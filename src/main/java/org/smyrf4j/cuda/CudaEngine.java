@@ -133,8 +133,9 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         try {
             try (CudaContext.Scope scope = context.enter()) {
                 KernelImage image = manifest.imageFor(context.computeMajor(), context.computeMinor(),
-                        KernelPack.ENTRY_POINTS);
-                modules = KernelModules.load(manifest, image, KernelPack.ENTRY_POINTS);
+                        KernelPack.REQUIRED_ENTRY_POINTS);
+                modules = KernelModules.load(manifest, image, KernelPack.REQUIRED_ENTRY_POINTS,
+                        KernelPack.OPTIONAL_ENTRY_POINTS);
                 stream = CudaStream.create();
                 return new CudaEngine(context, stream, modules, options, tensorCores);
             }
@@ -197,6 +198,10 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         if (requested == TensorCores.OFF) {
             return tensorCoresOff();
         }
+        String notLoaded = modules.unavailable(AttentionKernels.TC_ATTENTION);
+        if (notLoaded != null) {
+            return tensorCoresNotLoaded(notLoaded);
+        }
         long need = KernelGeometry.tensorCoreSharedBytes(dim, valueDim);
         long limit = sharedLimit(AttentionKernels.TC_ATTENTION);
         if (need > limit) {
@@ -215,10 +220,19 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         if (tensorCores == TensorCores.OFF) {
             return tensorCoresOff();
         }
+        String notLoaded = modules.unavailable(AttentionKernels.TC_ATTENTION);
+        if (notLoaded != null) {
+            return tensorCoresNotLoaded(notLoaded);
+        }
         int max = KernelGeometry.maxTensorCoreDim(sharedLimit(AttentionKernels.TC_ATTENTION));
         return AttentionKernelChoice.tensorCores("for the plain hash rounds where d and dv fit (d = dv <= " + max
                 + " here; larger on CUDA cores); global keys, union softmax and the local window on CUDA cores;"
                 + " not yet verified on a GPU");
+    }
+
+    private static AttentionKernelChoice tensorCoresNotLoaded(String why) {
+        return AttentionKernelChoice.cudaCores("tensor cores on, but " + AttentionKernels.TC_ATTENTION.name()
+                + " did not load on this GPU: " + why);
     }
 
     private static AttentionKernelChoice tensorCoresOff() {

@@ -147,7 +147,7 @@ public final class CudaProbe {
             pack = manifest.summary();
             KernelImage image;
             try {
-                image = manifest.imageFor(major, minor, KernelPack.ENTRY_POINTS);
+                image = manifest.imageFor(major, minor, KernelPack.REQUIRED_ENTRY_POINTS);
             } catch (IllegalStateException e) {
                 return fail(e.getMessage());
             }
@@ -167,7 +167,8 @@ public final class CudaProbe {
     private static String tryLoad(KernelManifest manifest, KernelImage image) {
         try (CudaContext context = CudaContext.open(0)) {
             try (CudaContext.Scope scope = context.enter();
-                    KernelModules modules = KernelModules.load(manifest, image, KernelPack.ENTRY_POINTS)) {
+                    KernelModules modules = KernelModules.load(manifest, image, KernelPack.REQUIRED_ENTRY_POINTS,
+                            KernelPack.OPTIONAL_ENTRY_POINTS)) {
                 return null;
             }
         } catch (RuntimeException e) {

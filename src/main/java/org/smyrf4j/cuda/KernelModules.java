@@ -26,15 +26,17 @@ final class KernelModules implements AutoCloseable {
     private final Map<String, CUmodule> modules;
     private final Map<EntryPoint, CUfunction> functions;
     private final Map<EntryPoint, Integer> staticShared;
+    private final Map<EntryPoint, String> unavailable;
     private final Map<EntryPoint, Integer> dynamicSharedSet = new HashMap<>();
     private boolean closed;
 
     private KernelModules(KernelImage image, Map<String, CUmodule> modules, Map<EntryPoint, CUfunction> functions,
-            Map<EntryPoint, Integer> staticShared) {
+            Map<EntryPoint, Integer> staticShared, Map<EntryPoint, String> unavailable) {
         this.image = image;
         this.modules = modules;
         this.functions = functions;
         this.staticShared = staticShared;
+        this.unavailable = unavailable;
     }
 
     /**
@@ -46,42 +48,76 @@ final class KernelModules implements AutoCloseable {
      * @throws IllegalStateException when a kernel cannot take its launcher's block size
      */
     static KernelModules load(KernelManifest manifest, KernelImage image, List<EntryPoint> entryPoints) {
+        return load(manifest, image, entryPoints, List.of());
+    }
+
+    /**
+     * As {@link #load(KernelManifest, KernelImage, List)} for {@code required}, then tries each of
+     * {@code optional}: one that fails is left out, with the reason ({@link #unavailable}).
+     */
+    static KernelModules load(KernelManifest manifest, KernelImage image, List<EntryPoint> required,
+            List<EntryPoint> optional) {
         Map<String, CUmodule> modules = new LinkedHashMap<>();
         Map<EntryPoint, CUfunction> functions = new LinkedHashMap<>();
         Map<EntryPoint, Integer> staticShared = new LinkedHashMap<>();
+        Map<EntryPoint, String> unavailable = new LinkedHashMap<>();
         try {
-            for (EntryPoint entry : entryPoints) {
-                CUmodule module = modules.get(entry.family());
-                if (module == null) {
-                    String file = manifest.file(entry.family(), image.target());
-                    if (file == null) {
-                        throw new IllegalStateException("kernel pack has no " + image.target() + " image of family "
-                                + entry.family());
-                    }
-                    module = new CUmodule();
-                    check(cuModuleLoadData(module, KernelPack.readImage(file, image.ptx())),
-                            "cuModuleLoadData(" + file + ")");
-                    modules.put(entry.family(), module);
-                }
-                CUfunction function = new CUfunction();
-                check(cuModuleGetFunction(function, module, entry.name()),
-                        "cuModuleGetFunction(" + entry.family() + ", " + entry.name() + ")");
-                int maxThreads = attribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
-                        entry);
-                if (maxThreads < entry.blockThreads()) {
-                    throw new IllegalStateException(entry.name() + " accepts at most " + maxThreads
-                            + " threads per block (registers), its launcher uses " + entry.blockThreads()
-                            + ": rebuild the pack with __launch_bounds__ matching smyrf_geometry.h");
-                }
-                functions.put(entry, function);
-                staticShared.put(entry, attribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
-                        entry));
+            for (EntryPoint entry : required) {
+                loadEntry(manifest, image, entry, modules, functions, staticShared);
             }
         } catch (RuntimeException e) {
             unloadAll(modules.values(), e);
             throw e;
         }
-        return new KernelModules(image, modules, functions, staticShared);
+        for (EntryPoint entry : optional) {
+            boolean familyLoaded = modules.containsKey(entry.family());
+            try {
+                loadEntry(manifest, image, entry, modules, functions, staticShared);
+            } catch (RuntimeException e) {
+                unavailable.put(entry, e.getMessage());
+                CUmodule module = familyLoaded ? null : modules.remove(entry.family());
+                if (module != null) {
+                    try {
+                        unloadAll(List.of(module), null);
+                    } catch (RuntimeException cleanup) {
+                        unavailable.put(entry, e.getMessage() + " (and unloading it: " + cleanup.getMessage() + ")");
+                    }
+                }
+            }
+        }
+        return new KernelModules(image, modules, functions, staticShared, unavailable);
+    }
+
+    private static void loadEntry(KernelManifest manifest, KernelImage image, EntryPoint entry,
+            Map<String, CUmodule> modules, Map<EntryPoint, CUfunction> functions,
+            Map<EntryPoint, Integer> staticShared) {
+        CUmodule module = modules.get(entry.family());
+        if (module == null) {
+            String file = manifest.file(entry.family(), image.target());
+            if (file == null) {
+                throw new IllegalStateException("kernel pack has no " + image.target() + " image of family "
+                        + entry.family());
+            }
+            module = new CUmodule();
+            check(cuModuleLoadData(module, KernelPack.readImage(file, image.ptx())), "cuModuleLoadData(" + file + ")");
+            modules.put(entry.family(), module);
+        }
+        CUfunction function = new CUfunction();
+        check(cuModuleGetFunction(function, module, entry.name()),
+                "cuModuleGetFunction(" + entry.family() + ", " + entry.name() + ")");
+        int maxThreads = attribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, entry);
+        if (maxThreads < entry.blockThreads()) {
+            throw new IllegalStateException(entry.name() + " accepts at most " + maxThreads
+                    + " threads per block (registers), its launcher uses " + entry.blockThreads()
+                    + ": rebuild the pack with __launch_bounds__ matching smyrf_geometry.h");
+        }
+        functions.put(entry, function);
+        staticShared.put(entry, attribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, entry));
+    }
+
+    /** Why an optional entry point did not load, or null when it did. */
+    String unavailable(EntryPoint entry) {
+        return unavailable.get(entry);
     }
 
     private static int attribute(CUfunction function, int attribute, EntryPoint entry) {

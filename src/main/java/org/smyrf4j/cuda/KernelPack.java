@@ -20,6 +20,15 @@ final class KernelPack {
 
     /** Every entry point the engine launches, by family. */
     static final List<EntryPoint> ENTRY_POINTS = entryPoints();
+    /**
+     * Entry points the engine can do without: a failure to load them disables what they serve
+     * (with the reason) instead of the CUDA backend. The tensor-core attention, until a GPU run
+     * has shown its module loads and runs everywhere the rest does.
+     */
+    static final List<EntryPoint> OPTIONAL_ENTRY_POINTS = List.of(AttentionKernels.TC_ATTENTION);
+    /** Every entry point the engine needs. */
+    static final List<EntryPoint> REQUIRED_ENTRY_POINTS = ENTRY_POINTS.stream()
+            .filter(e -> !OPTIONAL_ENTRY_POINTS.contains(e)).toList();
 
     private KernelPack() {
     }

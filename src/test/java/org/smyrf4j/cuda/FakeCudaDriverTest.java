@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,5 +23,16 @@ class FakeCudaDriverTest {
                 output);
         output.lines().filter(l -> l.contains("tensor cores on") || l.startsWith("tensor cores:"))
                 .forEach(System.out::println);
+    }
+
+    /**
+     * The tensor-core kernel is optional at load time: where the driver cannot provide it, CUDA
+     * stays usable and the plain rounds run on CUDA cores, with the reason.
+     */
+    @Test
+    void aTensorCoreKernelThatDoesNotLoadLeavesCudaUsable(@TempDir Path work) throws IOException, InterruptedException {
+        String output = StandInDriverRun.run(work, Map.of("FAKECUDA_WITHHOLD", AttentionKernels.TC_ATTENTION.name()),
+                FakeTensorCoresWithheld.class, "tensor cores withheld: OK");
+        assertTrue(output.contains("did not load on this GPU"), output);
     }
 }

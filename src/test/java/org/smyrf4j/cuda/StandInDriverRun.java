@@ -46,6 +46,12 @@ final class StandInDriverRun {
      */
     static String run(Path work, Class<?> mainClass, String okLine, String... jvmFlags)
             throws IOException, InterruptedException {
+        return run(work, Map.of(), mainClass, okLine, jvmFlags);
+    }
+
+    /** As {@link #run(Path, Class, String, String...)}, with {@code environment} added for the child. */
+    static String run(Path work, Map<String, String> environment, Class<?> mainClass, String okLine,
+            String... jvmFlags) throws IOException, InterruptedException {
         Path library = RepoFiles.resolve("target/fakecuda/libcuda.so.1");
         assumeTrue(Files.isRegularFile(library), "the stand-in driver " + library + " is not built (make fakecuda)");
         assumeTrue(KernelPack.readManifest() != null, "no kernel pack on the class path: " + CudaProbe.PACK_MISSING);
@@ -60,6 +66,7 @@ final class StandInDriverRun {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("LD_LIBRARY_PATH", library.getParent().toString());
         builder.environment().put("FAKECUDA_REPORT", report.toString());
+        builder.environment().putAll(environment);
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
         Process process = builder.start();
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
