@@ -54,15 +54,8 @@ final class AttentionKernels {
      */
     void clusterAttention(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid,
             DeviceBuffer qOrder, DeviceBuffer kOrder, float scale, DeviceBuffer roundOut, DeviceBuffer roundLse) {
-        launcher.launch(KernelLaunch.of(CLUSTER_ATTENTION).grid(s.clusters(), s.batch(), s.hashes())
-                .shared(KernelGeometry.clusterSharedBytes(ATTN_THREADS, s.dim()))
-                .in("q", q).in("k", k).in("v", v).in("keyValid", keyValid).in("qOrder", qOrder).in("kOrder", kOrder)
-                .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
-                .i("d", s.dim()).i("dv", s.valueDim())
-                .i("Cq", s.queryClusterSize()).i("Ck", s.keyClusterSize()).i("L", s.clusters())
-                .f("scale", scale)
-                .out("roundOut", roundOut).out("roundLse", roundLse)
-                .build());
+        launcher.launch(plainRounds(CLUSTER_ATTENTION, KernelGeometry.clusterSharedBytes(ATTN_THREADS, s.dim()), s, q,
+                k, v, keyValid, qOrder, kOrder, scale, roundOut, roundLse));
     }
 
     /**
@@ -75,15 +68,23 @@ final class AttentionKernels {
     void clusterAttentionTensorCores(SmyrfSizes s, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v,
             DeviceBuffer keyValid, DeviceBuffer qOrder, DeviceBuffer kOrder, float scale, DeviceBuffer roundOut,
             DeviceBuffer roundLse) {
-        launcher.launch(KernelLaunch.of(TC_ATTENTION).grid(s.clusters(), s.batch(), s.hashes())
-                .shared(KernelGeometry.tensorCoreSharedBytes(s.dim(), s.valueDim()))
+        launcher.launch(plainRounds(TC_ATTENTION, KernelGeometry.tensorCoreSharedBytes(s.dim(), s.valueDim()), s, q,
+                k, v, keyValid, qOrder, kOrder, scale, roundOut, roundLse));
+    }
+
+    /** The plain rounds' launch: both kernels take the same arguments over grid (L, B, H). */
+    private static KernelLaunch plainRounds(EntryPoint entry, long sharedBytes, SmyrfSizes s, DeviceBuffer q,
+            DeviceBuffer k, DeviceBuffer v, DeviceBuffer keyValid, DeviceBuffer qOrder, DeviceBuffer kOrder,
+            float scale, DeviceBuffer roundOut, DeviceBuffer roundLse) {
+        return KernelLaunch.of(entry).grid(s.clusters(), s.batch(), s.hashes())
+                .shared(sharedBytes)
                 .in("q", q).in("k", k).in("v", v).in("keyValid", keyValid).in("qOrder", qOrder).in("kOrder", kOrder)
                 .i("B", s.batch()).i("H", s.hashes()).i("Nq", s.queryLen()).i("Nk", s.keyLen())
                 .i("d", s.dim()).i("dv", s.valueDim())
                 .i("Cq", s.queryClusterSize()).i("Ck", s.keyClusterSize()).i("L", s.clusters())
                 .f("scale", scale)
                 .out("roundOut", roundOut).out("roundLse", roundLse)
-                .build());
+                .build();
     }
 
     /**
