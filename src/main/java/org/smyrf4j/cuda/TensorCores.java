@@ -6,7 +6,7 @@ import java.util.function.UnaryOperator;
 /**
  * Whether the CUDA engine runs SMYRF's plain hash rounds on the tensor-core cluster attention
  * ({@code smyrf_cluster_attention_tc}: QK^T and PV on TF32 tensor cores with the 3xTF32 split,
- * within about 1e-6 relative of float32) instead of the CUDA-core one. Off by default: the
+ * float32 accuracy by design, about 1e-6 relative on the CPU emulation) instead of the CUDA-core one. Off by default: the
  * kernel has not run on a GPU yet. The extension kernels (global keys, union softmax) and the
  * local window's round keep their CUDA-core kernels either way.
  *
