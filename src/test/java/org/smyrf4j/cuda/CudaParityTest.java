@@ -148,13 +148,22 @@ class CudaParityTest {
             cases.add(withExtensions(randomCase(random, i, DIMS, VALUE_DIMS), random, i % 3));
         }
         if (LARGE_CASES) {
-            AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
-            AttentionConfig config = AttentionConfig.builder().hashes(4).queryClusterSize(128).seed(2000)
-                    .globalKeys(0, -1).unionRounds(true).build();
-            cases.add(new RandomCase(EXTENSION_CASES, "large " + shape + " mask PREFIX [0, -1] union", config,
-                    GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
+            cases.add(large16k(EXTENSION_CASES, "[0, -1] union", random,
+                    AttentionConfig.builder().seed(2000).globalKeys(0, -1).unionRounds(true)));
         }
         compareStageByStage(gpu, "extension parity", SEED + 3, cases);
+    }
+
+    /**
+     * Self-attention over 2 x 16384 tokens, d = dv = 64, 4 rounds of 128, padded rows, with what
+     * {@code builder} adds (seed, extensions): issue 5's sizes in one case per test.
+     */
+    private static RandomCase large16k(int index, String what, SplittableRandom random,
+            AttentionConfig.Builder builder) {
+        AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
+        return new RandomCase(index, "large " + shape + " mask PREFIX " + what,
+                builder.hashes(4).queryClusterSize(128).build(),
+                GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false));
     }
 
     /**
@@ -179,11 +188,8 @@ class CudaParityTest {
                     extended.config.toBuilder().localWindow(window).build(), c.inputs));
         }
         if (LARGE_CASES) {
-            AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
-            AttentionConfig config = AttentionConfig.builder().hashes(4).queryClusterSize(128).seed(2001)
-                    .globalKeys(0, -1).unionRounds(true).localWindow(64).build();
-            cases.add(new RandomCase(WINDOW_CASES, "large " + shape + " mask PREFIX [0, -1] union window 64", config,
-                    GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
+            cases.add(large16k(WINDOW_CASES, "[0, -1] union window 64", random,
+                    AttentionConfig.builder().seed(2001).globalKeys(0, -1).unionRounds(true).localWindow(64)));
         }
         compareStageByStage(gpu, "window parity", SEED + 4, cases);
     }
@@ -191,7 +197,7 @@ class CudaParityTest {
     /**
      * The plain hash rounds on the tensor-core kernel ({@code smyrf_cluster_attention_tc}, an
      * engine opened with {@link TensorCores#ON}) on fresh random shapes: d and dv off its padding
-     * (multiples of 8 and 16), masks, cross lengths, Cq off its 64 query rows and Ck off its
+     * (multiples of 8 and 16), masks, cross lengths, Cq off its 128-row passes and Ck off its
      * 32-key tiles. Orders must equal the CPU's as on CUDA cores; outputs within the same 1e-4.
      * Every case must actually get the tensor-core kernel (no silent fallback).
      */
@@ -208,10 +214,7 @@ class CudaParityTest {
             cases.add(randomCase(random, i, TENSOR_CORE_DIMS, TENSOR_CORE_VALUE_DIMS));
         }
         if (LARGE_CASES) {
-            AttentionShape shape = new AttentionShape(2, 16384, 16384, 64, 64);
-            cases.add(new RandomCase(TENSOR_CORE_CASES, "large " + shape + " mask PREFIX",
-                    AttentionConfig.builder().hashes(4).queryClusterSize(128).seed(2002).build(),
-                    GpuTestSupport.randomInputs(random, shape, MaskKind.PREFIX, false)));
+            cases.add(large16k(TENSOR_CORE_CASES, "plain", random, AttentionConfig.builder().seed(2002)));
         }
         try (CudaEngine tensorCores = CudaEngine.open(CudaProbe.probe(), CudaEngine.Options.CHECKED, TensorCores.ON)) {
             for (RandomCase c : cases) {
