@@ -162,6 +162,8 @@ check() {
         return 2
     else
         echo "error: no bundled JRE at $BUNDLE/jre and no java on PATH: run make bundle first"
+        ldd --version 2>&1 | head -1
+        nvidia-smi 2>/dev/null
         start_native_build
         native_checks
         return 2
