@@ -40,6 +40,14 @@ interface BenchBackend extends AutoCloseable {
                 + name());
     }
 
+    /**
+     * A dense rate (flop/s) this backend reaches on any machine it runs on, for the dense budget's
+     * first estimate ({@link DenseBudget}); the CPU's default is deliberately low.
+     */
+    default double assumedDenseFlopsPerSecond() {
+        return DenseBudget.ASSUMED_FLOPS_PER_SECOND;
+    }
+
     /** What the peak_bytes column means here, one line. */
     String memoryMeaning();
 

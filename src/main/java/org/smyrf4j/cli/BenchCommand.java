@@ -146,7 +146,6 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
-        DenseBudget budget = new DenseBudget(denseBudget);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<Integer> hashList = hashes != null ? hashes : DEFAULT_HASHES;
@@ -158,6 +157,7 @@ final class BenchCommand implements Callable<Integer> {
         String floorMeaning;
         String name;
         try (BenchBackend backend = open()) {
+            DenseBudget budget = new DenseBudget(denseBudget, backend.assumedDenseFlopsPerSecond());
             backend.requireDim(dim);
             if (tensorCores != TensorCoreRows.OFF) {
                 backend.requireTensorCores(dim);

@@ -34,6 +34,12 @@ import org.smyrf4j.cuda.TensorCores;
 final class CudaBench implements BenchBackend {
 
     static final List<Integer> DEFAULT_LENGTHS = List.of(1024, 2048, 4096, 8192, 16384, 32768, 65536);
+    /**
+     * The dense kernel's rate the budget assumes before measuring one: 1 TFLOP/s, well below the
+     * 10-15 TFLOP/s it ran on an H100 (docs/performance.md) and within reach of any sm_80+ card.
+     * The CPU's 1 GFLOP/s start made the budget skip dense at every length on a GPU.
+     */
+    static final double ASSUMED_DENSE_FLOPS_PER_SECOND = 1e12;
     /** Bytes per copy when measuring bandwidth: far beyond any L2 (50 MiB on an H100). */
     static final long BANDWIDTH_BYTES = 512L << 20;
     /** Source and copy together take at most this share of the free device memory. */
@@ -83,6 +89,11 @@ final class CudaBench implements BenchBackend {
         if (!choice.tensorCores()) {
             throw new IllegalArgumentException("--tensor-cores at --dim " + dim + ": " + choice.description());
         }
+    }
+
+    @Override
+    public double assumedDenseFlopsPerSecond() {
+        return ASSUMED_DENSE_FLOPS_PER_SECOND;
     }
 
     @Override

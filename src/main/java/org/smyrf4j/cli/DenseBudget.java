@@ -9,9 +9,10 @@ import java.util.Locale;
  * <p>Time, not memory, is what limits dense here: both engines stream keys through an online
  * softmax and never hold the N x N scores, so dense needs O(B N d) memory like SMYRF, but
  * O(N^2) time. The estimate is the case's attention flops ({@link BenchCase#attentionFlops()})
- * over the rate of the last dense case measured in this run; before the first one, a
- * deliberately low {@link #ASSUMED_FLOPS_PER_SECOND}, so the first (smallest) case only runs
- * when it is cheap even on a slow machine.
+ * over the rate of the last dense case measured in this run; before the first one, a rate the
+ * backend is sure to reach ({@link BenchBackend#assumedDenseFlopsPerSecond()}: a deliberately
+ * low {@link #ASSUMED_FLOPS_PER_SECOND} on the CPU), so the first (smallest) case runs only when
+ * it is cheap even on a slow machine, and the rate is learnt from it.
  */
 final class DenseBudget {
 
@@ -19,13 +20,22 @@ final class DenseBudget {
     static final double ASSUMED_FLOPS_PER_SECOND = 1e9;
 
     private final double budgetSeconds;
-    private double flopsPerSecond = ASSUMED_FLOPS_PER_SECOND;
+    private double flopsPerSecond;
 
     DenseBudget(double budgetSeconds) {
+        this(budgetSeconds, ASSUMED_FLOPS_PER_SECOND);
+    }
+
+    /** A budget whose estimates start from {@code assumedFlopsPerSecond} until a dense case is measured. */
+    DenseBudget(double budgetSeconds, double assumedFlopsPerSecond) {
         if (!(budgetSeconds >= 0) || Double.isInfinite(budgetSeconds)) {
             throw new IllegalArgumentException("--dense-budget must be finite and >= 0, got " + budgetSeconds);
         }
+        if (!(assumedFlopsPerSecond > 0)) {
+            throw new IllegalArgumentException("assumedFlopsPerSecond must be > 0, got " + assumedFlopsPerSecond);
+        }
         this.budgetSeconds = budgetSeconds;
+        this.flopsPerSecond = assumedFlopsPerSecond;
     }
 
     /** Estimated seconds of {@code calls} calls of the dense case {@code c}. */

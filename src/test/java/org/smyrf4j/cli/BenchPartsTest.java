@@ -68,6 +68,17 @@ class BenchPartsTest {
     }
 
     @Test
+    void denseBudgetStartsFromTheBackendsRate() {
+        // Issue 5's first GPU case, 16 rows of N = 1024: 4.3 GFLOP a call. From the CPU's 1 GFLOP/s
+        // the 13 calls look like 56 s and a 25 s budget skipped dense at every length; from the
+        // CUDA backend's 1 TFLOP/s they take 0.06 s, so the case runs and the rate is learnt.
+        BenchCase first = BenchCase.dense(16, 1024, 64);
+        assertFalse(new DenseBudget(25).fits(first, 13));
+        assertTrue(new DenseBudget(25, CudaBench.ASSUMED_DENSE_FLOPS_PER_SECOND).fits(first, 13));
+        assertThrows(IllegalArgumentException.class, () -> new DenseBudget(25, 0));
+    }
+
+    @Test
     void memoryFloorCountsGathersRoundsAndOutput() {
         // B=2, N=8, d=3, dv=3 (the bench uses dv = d), H=5, by hand:
         // gathers 5*16*(3+3+3) = 720, rounds 2*5*16*(3+1) = 640, output 16*3 = 48 floats.
