@@ -36,11 +36,14 @@
 //   Os [QUERY_ROWS][dvPad + 4]  the running output accumulator
 // Static: the row index of each query of the pass and each key of the tile (-1: none).
 //
-// Versions, both written and checked on the CPU emulation only (src/test/cpp/cuda_emu.h emulates
-// the wmma calls above), not yet run on a GPU:
+// Versions (written on the CPU emulation, src/test/cpp/cuda_emu.h emulates the wmma calls above):
 // 1 four warps, passes of 64 rows: a cluster of 128 queries gathered its keys twice per round.
 // 2 (this) eight warps, passes of 128 rows (105,472 shared bytes at d = dv = 64, two blocks per
-//   SM on an H100); warps without rows skip the math.
+//   SM on an H100); warps without rows skip the math. On an H100 (2026-11-28): correct (41
+//   parity cases within 1.1e-5, racecheck and memcheck clean) but 12-16% slower than the
+//   CUDA-core kernel, and a single TF32 MMA per product would only match it: the cost is the
+//   shared-memory softmax and accumulator and the per-tile barriers at 25% occupancy, not the
+//   MMAs (docs/performance.md). Opt-in until a register-resident softmax beats the CUDA cores.
 #include "smyrf_device.cuh"
 
 #ifndef SMYRF_CUDA_EMU

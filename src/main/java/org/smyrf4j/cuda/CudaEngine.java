@@ -34,7 +34,8 @@ import org.smyrf4j.layer.DeviceLayers;
  * (docs/kernels.md "Local window") runs as one more round after the hash rounds, in a kernel
  * of its own, and the combine mixes H + 1 rounds.
  *
- * <p>Tensor cores ({@link TensorCores}, off by default, not yet run on a GPU): when on, the
+ * <p>Tensor cores ({@link TensorCores}, off by default: correct on an H100 but 12-16% slower than
+ * the CUDA-core kernel, docs/performance.md): when on, the
  * plain hash rounds run on {@code smyrf_cluster_attention_tc} (3xTF32: float32 accuracy by
  * design, about 1e-6 relative on the CPU emulation) wherever its shared memory fits the card; {@link #attentionKernel(int, int)}
  * says which kernel a shape gets and why.
@@ -227,7 +228,7 @@ public final class CudaEngine implements AttentionBackend, DeviceLayers {
         int max = KernelGeometry.maxTensorCoreDim(sharedLimit(AttentionKernels.TC_ATTENTION));
         return AttentionKernelChoice.tensorCores("for the plain hash rounds where d and dv fit (d = dv <= " + max
                 + " here; larger on CUDA cores); global keys, union softmax and the local window on CUDA cores;"
-                + " not yet verified on a GPU");
+                + " correct on an H100 but slower there than CUDA cores (docs/performance.md)");
     }
 
     private static AttentionKernelChoice tensorCoresNotLoaded(String why) {
